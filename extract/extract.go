@@ -1,0 +1,221 @@
+package extract
+
+import (
+	"bytes"
+	"errors"
+	"net/url"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	readability "codeberg.org/readeck/go-readability/v2"
+	"golang.org/x/net/html"
+)
+
+// Article is the text and metadata extracted from a page.
+type Article struct {
+	Title, Byline, SiteName, Lang, CanonicalURL, Excerpt string
+	PublishedAt                                          time.Time // zero when unknown
+	Text                                                 string    // plain text, paragraphs separated by a blank line
+	WordCount                                            int
+}
+
+// Extract turns an HTML page into article text and metadata. pageURL may be nil. html should
+// be UTF-8 (as [Fetcher.Fetch] returns it); other encodings are sniffed from the page.
+// Pages that are not articles (paywalls, consent walls, bot checks, error and listing pages,
+// too little text) return an *[Error] of kind not_article whose Reason says why.
+func Extract(htmlBytes []byte, pageURL *url.URL) (*Article, error) {
+	if !utf8.Valid(htmlBytes) {
+		htmlBytes = decodeHTML(htmlBytes, "")
+	}
+	doc, err := parseHTML(htmlBytes)
+	if err != nil {
+		return nil, err
+	}
+	m := readMeta(doc)
+	sig := scanPage(doc)
+	text, node, rd := mainText(doc, pageURL)
+	a := buildArticle(m, rd, text, pageURL)
+	if e := gate(a, m, sig, node, pageURL); e != nil {
+		return nil, e
+	}
+	return a, nil
+}
+
+// parseHTML parses a page. x/net/html refuses trees deeper than 512 open elements, which
+// also bounds the recursion of everything that walks the tree afterwards.
+func parseHTML(b []byte) (*html.Node, error) {
+	doc, err := html.Parse(bytes.NewReader(b))
+	if err != nil {
+		if strings.Contains(err.Error(), "open stack of elements exceeds") {
+			return nil, &Error{Kind: KindNotArticle, Reason: "The page's HTML is nested too deeply to be read safely.", Err: err}
+		}
+		return nil, &Error{Kind: KindNotArticle, Reason: "The page's HTML could not be read.", Err: err}
+	}
+	return doc, nil
+}
+
+// mainText runs readability on doc (mutating it) and returns the article's plain text, the
+// content node and readability's view of the metadata.
+func mainText(doc *html.Node, pageURL *url.URL) (string, *html.Node, readability.Article) {
+	p := readability.NewParser()
+	rd, err := p.ParseAndMutate(doc, pageURL)
+	if err != nil || rd.Node == nil {
+		return "", nil, rd
+	}
+	var b strings.Builder
+	if err := rd.RenderText(&b); err != nil {
+		return "", nil, rd
+	}
+	return normalizeText(b.String()), rd.Node, rd
+}
+
+// buildArticle merges page metadata, readability's metadata and the text.
+func buildArticle(m *meta, rd readability.Article, text string, pageURL *url.URL) *Article {
+	a := &Article{Text: text, WordCount: countWords(text)}
+	a.Title = firstNonEmpty(m.ldHeadline, m.ogTitle, rd.Title(), m.h1, m.title)
+	a.Title = collapse(a.Title)
+	if len(m.ldAuthors) > 0 {
+		a.Byline = strings.Join(dedupe(m.ldAuthors), ", ")
+	}
+	a.Byline = collapse(firstNonEmpty(a.Byline, m.metaAuthor, rd.Byline()))
+	a.SiteName = collapse(firstNonEmpty(m.siteName, m.ldPublisher, rd.SiteName()))
+	if a.SiteName == "" && pageURL != nil {
+		a.SiteName = strings.TrimPrefix(pageURL.Hostname(), "www.")
+	}
+	a.Lang = normalizeLang(firstNonEmpty(m.lang, m.ldLang, rd.Language()))
+	a.CanonicalURL = resolveURL(pageURL, m.canonical)
+	if a.CanonicalURL == "" && pageURL != nil {
+		a.CanonicalURL = resolveURL(nil, pageURL.String())
+	}
+	for _, s := range []string{m.ldPublished, m.published, m.timeTag} {
+		if t := parseTime(s); !t.IsZero() {
+			a.PublishedAt = t
+			break
+		}
+	}
+	if a.PublishedAt.IsZero() {
+		if t, err := rd.PublishedTime(); err == nil && t.Year() >= 1990 {
+			a.PublishedAt = t
+		}
+	}
+	a.Excerpt = collapse(firstNonEmpty(m.description, rd.Excerpt()))
+	if a.Excerpt == "" {
+		a.Excerpt = firstParagraph(text)
+	}
+	a.Excerpt = truncateRunes(a.Excerpt, 300)
+	return a
+}
+
+// FromText builds an Article from text an editor pasted (paywalled or script-rendered
+// pages); nothing is fetched, and the same quality gate applies. pageURL may be nil.
+func FromText(title, text string, pageURL *url.URL) (*Article, error) {
+	text = normalizeText(text)
+	a := &Article{Title: collapse(title), Text: text, WordCount: countWords(text)}
+	if pageURL != nil {
+		a.SiteName = strings.TrimPrefix(pageURL.Hostname(), "www.")
+		a.CanonicalURL = resolveURL(nil, pageURL.String())
+	}
+	a.Excerpt = truncateRunes(firstParagraph(text), 300)
+	if e := gateText(a); e != nil {
+		return nil, e
+	}
+	return a, nil
+}
+
+// normalizeText collapses white space inside lines, drops empty lines and separates the
+// remaining lines (paragraphs) with a blank line. Soft hyphens and zero-width characters,
+// invisible in a browser, are removed.
+func normalizeText(s string) string {
+	s = strings.Map(func(r rune) rune {
+		switch r {
+		case '\u00ad', '\u200b', '\u200c', '\u200d', '\u2060', '\ufeff':
+			return -1
+		case '\u00a0':
+			return ' '
+		}
+		return r
+	}, s)
+	var paras []string
+	for _, line := range strings.Split(s, "\n") {
+		if line = collapse(line); line != "" {
+			paras = append(paras, line)
+		}
+	}
+	return strings.Join(paras, "\n\n")
+}
+
+// countWords counts words: runs of letters or digits, with ideographs and kana (written
+// without spaces) counted as half a word each, roughly how they translate.
+func countWords(s string) int {
+	words, cjk := 0, 0
+	in := false
+	for _, r := range s {
+		switch {
+		case unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana):
+			cjk++
+			in = false
+		case unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r):
+			if !in {
+				words++
+			}
+			in = true
+		default:
+			in = false
+		}
+	}
+	return words + cjk/2
+}
+
+func firstParagraph(text string) string {
+	p, _, _ := strings.Cut(text, "\n\n")
+	return p
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s = strings.TrimSpace(s); s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+func dedupe(ss []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range ss {
+		k := strings.ToLower(s)
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func normalizeLang(s string) string {
+	s = strings.TrimSpace(strings.ReplaceAll(s, "_", "-"))
+	if i := strings.IndexAny(s, " ,;"); i >= 0 {
+		s = s[:i]
+	}
+	if len(s) > 35 {
+		return ""
+	}
+	return s
+}
+
+func truncateRunes(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return strings.TrimSpace(string(r[:n-1])) + "…"
+}
+
+// IsNotArticle reports whether err is the quality gate's verdict.
+func IsNotArticle(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Kind == KindNotArticle
+}
