@@ -32,7 +32,6 @@ func fetchErr(t *testing.T, f *Fetcher, u string) *Error {
 	return e
 }
 
-
 func TestFetchDecodesCharsets(t *testing.T) {
 	latin1, err := charmap.ISO8859_1.NewEncoder().Bytes([]byte("<html><body><p>Café déjà vu, naïve façade.</p></body></html>"))
 	if err != nil {
