@@ -73,7 +73,7 @@ func styleFlags(s Summary) []Flag {
 		}
 	}
 	for _, p := range []struct {
-		name, text          string
+		name, text         string
 		maxWords, maxSents int
 	}{
 		{SectionWhy, s.WhyItMatters, MaxWhyWords, MaxWhySentences},
