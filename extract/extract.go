@@ -24,7 +24,8 @@ type Article struct {
 // Extract turns an HTML page into article text and metadata. pageURL may be nil. html should
 // be UTF-8 (as [Fetcher.Fetch] returns it); other encodings are sniffed from the page.
 // Pages that are not articles (paywalls, consent walls, bot checks, error and listing pages,
-// too little text) return an *[Error] of kind not_article whose Reason says why.
+// too little text) return an *[Error] of kind not_article whose Reason says why; the Article
+// returned with it holds what was extracted, for diagnostics and benchmarks only.
 func Extract(htmlBytes []byte, pageURL *url.URL) (*Article, error) {
 	if !utf8.Valid(htmlBytes) {
 		htmlBytes = decodeHTML(htmlBytes, "")
@@ -38,7 +39,7 @@ func Extract(htmlBytes []byte, pageURL *url.URL) (*Article, error) {
 	text, node, rd := mainText(doc, pageURL)
 	a := buildArticle(m, rd, text, pageURL)
 	if e := gate(a, m, sig, node, pageURL); e != nil {
-		return nil, e
+		return a, e
 	}
 	return a, nil
 }

@@ -14,7 +14,7 @@ import (
 // shortWords, because a full article that also carries a subscribe box or a cookie banner is
 // still an article.
 const (
-	minWords     = 80
+	minWords     = 50
 	shortWords   = 300
 	maxPageScan  = 256 << 10 // bytes of page text searched for phrases
 	maxLinkShare = 0.5       // share of the extracted text inside links above which it is navigation
@@ -32,7 +32,7 @@ type pageSignals struct {
 }
 
 var (
-	paywallClassHints   = []string{"paywall", "regwall", "piano-", "tp-modal", "subscriber-only", "premium-content", "article-locked", "meteredcontent", "gate-"}
+	paywallClassHints   = []string{"paywall", "regwall", "piano-", "tp-modal", "subscriber-only", "premium-content", "article-locked", "meteredcontent"}
 	consentClassHints   = []string{"cookie", "consent", "gdpr", "onetrust", "cmp-", "didomi", "cookiebot", "usercentrics", "qc-cmp"}
 	challengeClassHints = []string{"cf-challenge", "challenge-form", "cf-browser-verification", "px-captcha", "captcha", "g-recaptcha", "h-captcha", "ddos-protection", "datadome"}
 )
@@ -111,11 +111,12 @@ var (
 		"enable javascript and cookies to continue", "complete the security check", "press & hold", "press and hold",
 		"are you a robot", "unusual traffic from your computer", "not a robot", "needs to review the security of your connection",
 		"access to this page has been denied", "please enable js and disable any ad blocker", "solve the captcha"}
-	errorTitles = []string{"404", "not found", "page not found", "page cannot be found", "page can't be found", "page could not be found",
-		"doesn't exist", "does not exist", "no longer available", "410 gone", "500 internal", "internal server error",
-		"service unavailable", "bad gateway", "error 50", "oops", "something went wrong", "seite nicht gefunden", "página no encontrada",
-		"page introuvable", "pagina non trovata"}
-	paywallPhrases = []string{"subscribe to continue", "subscribe to read", "subscribe now to", "to continue reading", "continue reading with",
+	errorTitles = []string{"404", "page not found", "page cannot be found", "page can't be found", "page could not be found",
+		"couldn't find that page", "could not find that page", "page doesn't exist", "page does not exist", "page is no longer available",
+		"410 gone", "500 internal", "internal server error", "service unavailable", "502 bad gateway", "error 500", "error 503",
+		"seite nicht gefunden", "página no encontrada", "page introuvable", "pagina non trovata", "pagina niet gevonden"}
+	weakErrorTitles = []string{"not found", "oops", "something went wrong", "doesn't exist", "does not exist", "no longer available", "error"}
+	paywallPhrases  = []string{"subscribe to continue", "subscribe to read", "subscribe now to", "to continue reading", "continue reading with",
 		"already a subscriber", "already subscribed", "subscribers only", "for subscribers", "exclusive to subscribers",
 		"this content is for", "this article is for", "sign in to continue", "sign in to read", "log in to continue",
 		"log in to read", "login to continue", "login to read", "create a free account", "register to continue", "register to read",
@@ -131,24 +132,29 @@ var (
 
 // gate decides whether an extracted page is an article. It returns nil for articles and an
 // *Error of kind not_article, with a reason an editor understands, for everything else.
+// Walls and interstitials are recognised by what newsdesk would otherwise summarise: a short
+// text plus the wall's own words or markup.
 func gate(a *Article, m *meta, sig *pageSignals, node *html.Node, pageURL *url.URL) *Error {
 	title := strings.ToLower(m.title + " | " + m.h1)
 	short := a.WordCount < shortWords
+	text := strings.ToLower(a.Text)
 
 	// Bot challenges first: their pages are short and would otherwise read as "too little text".
 	if short && (containsAny(title, challengeTitles) && (sig.challengeHints > 0 || containsAny(sig.text, challengePhrases) || sig.words < 150) ||
 		containsAny(sig.text, challengePhrases) && (sig.challengeHints > 0 || a.WordCount < minWords)) {
 		return notArticle("The site showed a bot check (a CAPTCHA or \"checking your browser\" page) instead of the article.")
 	}
-	if short && containsAny(strings.ToLower(m.title+" | "+m.h1), errorTitles) && !isArticleType(m.ldTypes) {
+	if !isArticleType(m.ldTypes) && (short && containsAny(title, errorTitles) || a.WordCount < 150 && containsAny(title, weakErrorTitles)) {
 		return notArticle("The page is an error page (%q), not an article.", truncateRunes(firstNonEmpty(m.h1, m.title), 60))
 	}
-	if short && (countPhrases(sig.text, paywallPhrases) > 0 && (a.WordCount < 200 || sig.paywallHints > 0 || m.ldFree == "false") ||
-		m.ldFree == "false" && a.WordCount < 200 ||
-		sig.passwordInputs > 0 && a.WordCount < minWords) {
+	if m.ldFree == "false" && a.WordCount < 200 ||
+		a.WordCount < 200 && containsAny(text, paywallPhrases) ||
+		a.WordCount < 150 && sig.paywallHints > 0 && containsAny(sig.text, paywallPhrases) ||
+		a.WordCount < minWords && sig.passwordInputs > 0 {
 		return notArticle("The page is behind a paywall or login wall: newsdesk only sees %s. Paste the article text instead.", wordsPhrase(a.WordCount))
 	}
-	if short && countPhrases(sig.text, consentPhrases) >= 2 && (sig.consentHints > 0 || a.WordCount < minWords) && a.WordCount < 200 {
+	if a.WordCount < 200 && countPhrases(text, consentPhrases) >= 2 ||
+		a.WordCount < minWords && sig.consentHints > 0 && countPhrases(sig.text, consentPhrases) >= 2 {
 		return notArticle("The site showed a cookie or consent notice instead of the article.")
 	}
 	if pageURL != nil && (pageURL.Path == "" || pageURL.Path == "/") && pageURL.RawQuery == "" && !isArticleType(m.ldTypes) {
@@ -160,15 +166,22 @@ func gate(a *Article, m *meta, sig *pageSignals, node *html.Node, pageURL *url.U
 	if a.WordCount < minWords {
 		return notArticle("The page has too little text to be an article (%s).", wordsPhrase(a.WordCount))
 	}
+	share := 0.0
 	if node != nil {
-		if share := linkShare(node); share > maxLinkShare {
-			return notArticle("The page is mostly links (%.0f%% of its text), a list or navigation page rather than an article.", share*100)
-		}
+		share = linkShare(node)
 	}
-	if headlineList(a.Text) {
+	if share > maxLinkShare {
+		return notArticle("The page is mostly links (%.0f%% of its text), a list or navigation page rather than an article.", share*100)
+	}
+	if share > 0.2 && !articleSignals(m) && headlineList(a.Text) {
 		return notArticle("The page is a list of headlines, not an article.")
 	}
 	return nil
+}
+
+// articleSignals reports whether the page declares itself an article.
+func articleSignals(m *meta) bool {
+	return isArticleType(m.ldTypes) || strings.EqualFold(m.ogType, "article") || m.published != "" || m.ldPublished != ""
 }
 
 // gateText applies the checks that make sense for pasted text.
