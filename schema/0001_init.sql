@@ -53,12 +53,14 @@ CREATE TABLE drafts (
     prompt_tokens       int NOT NULL DEFAULT 0,
     completion_tokens   int NOT NULL DEFAULT 0,
     cost_usd            double precision NOT NULL DEFAULT 0,
-    text_sha256         text NOT NULL DEFAULT '',
+    -- sha256 of (text, prompt version, configured model): identical input reuses the
+    -- earlier generation instead of paying for a second one.
+    gen_key             text NOT NULL DEFAULT '',
     created_at          timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (article_id, version)
 );
 CREATE UNIQUE INDEX drafts_generation_idx ON drafts (article_id, generation) WHERE generation IS NOT NULL;
-CREATE INDEX drafts_reuse_idx ON drafts (text_sha256, prompt_version, model) WHERE generation IS NOT NULL;
+CREATE INDEX drafts_reuse_idx ON drafts (gen_key) WHERE generation IS NOT NULL AND gen_key <> '';
 
 -- The audit trail: every state change and edit, with who, when and why.
 CREATE TABLE history (

@@ -1,0 +1,169 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// config is every setting, read from the environment once and passed down.
+type config struct {
+	DatabaseURL   string
+	NATSURL       string
+	Addr          string
+	DataDir       string
+	PublicURL     string
+	AdminToken    string
+	AllowPrivate  bool
+	LLM           string // openai or extractive
+	OpenAIKey     string
+	OpenAIBaseURL string
+	Model         string
+	LLMConc       int
+	LLMRPM        int
+	LLMTPM        int
+	LLMTimeout    time.Duration
+	TokenField    string
+	Format        string
+	AzureVersion  string
+	ExtractConc   int
+	PortalOrigins []string
+	LogFormat     string
+	LogLevel      slog.Level
+	// Queue tuning, mainly for tests and the fault suite.
+	AckWaitExtract   time.Duration
+	AckWaitSummarise time.Duration
+	MaxDeliver       int
+	Replicas         int
+	ReconcileEvery   time.Duration
+	RepublishAfter   time.Duration
+	DrainTimeout     time.Duration
+}
+
+// defaultModel is a current small OpenAI model; any OpenAI-compatible model name works.
+const defaultModel = "gpt-4o-mini"
+
+func loadConfig(getenv func(string) string) (config, error) {
+	var errs []string
+	str := func(k, def string) string {
+		if v := strings.TrimSpace(getenv(k)); v != "" {
+			return v
+		}
+		return def
+	}
+	num := func(k string, def int) int {
+		v := getenv(k)
+		if v == "" {
+			return def
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			errs = append(errs, fmt.Sprintf("%s must be a whole number, got %q", k, v))
+			return def
+		}
+		return n
+	}
+	dur := func(k string, def time.Duration) time.Duration {
+		v := getenv(k)
+		if v == "" {
+			return def
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			errs = append(errs, fmt.Sprintf("%s must be a duration such as 30s, got %q", k, v))
+			return def
+		}
+		return d
+	}
+	boolean := func(k string) bool {
+		v := strings.ToLower(getenv(k))
+		switch v {
+		case "", "0", "false", "no", "off":
+			return false
+		case "1", "true", "yes", "on":
+			return true
+		}
+		errs = append(errs, fmt.Sprintf("%s must be true or false, got %q", k, v))
+		return false
+	}
+	c := config{
+		DatabaseURL:      str("DATABASE_URL", ""),
+		NATSURL:          str("NATS_URL", ""),
+		Addr:             str("NEWSDESK_ADDR", "127.0.0.1:8080"),
+		DataDir:          str("NEWSDESK_DATA_DIR", "./data"),
+		AdminToken:       str("NEWSDESK_ADMIN_TOKEN", ""),
+		AllowPrivate:     boolean("NEWSDESK_FETCH_ALLOW_PRIVATE"),
+		OpenAIKey:        str("OPENAI_API_KEY", ""),
+		OpenAIBaseURL:    str("OPENAI_BASE_URL", ""),
+		Model:            str("NEWSDESK_MODEL", defaultModel),
+		LLMConc:          num("NEWSDESK_LLM_CONCURRENCY", 4),
+		LLMRPM:           num("NEWSDESK_LLM_RPM", 0),
+		LLMTPM:           num("NEWSDESK_LLM_TPM", 0),
+		LLMTimeout:       dur("NEWSDESK_LLM_TIMEOUT", 90*time.Second),
+		TokenField:       str("NEWSDESK_LLM_TOKEN_FIELD", ""),
+		Format:           str("NEWSDESK_LLM_FORMAT", ""),
+		AzureVersion:     str("NEWSDESK_AZURE_API_VERSION", ""),
+		ExtractConc:      num("NEWSDESK_EXTRACT_CONCURRENCY", 8),
+		LogFormat:        str("NEWSDESK_LOG_FORMAT", "text"),
+		AckWaitExtract:   dur("NEWSDESK_ACK_WAIT_EXTRACT", 30*time.Second),
+		AckWaitSummarise: dur("NEWSDESK_ACK_WAIT_SUMMARISE", 60*time.Second),
+		MaxDeliver:       num("NEWSDESK_MAX_DELIVER", 5),
+		Replicas:         num("NEWSDESK_NATS_REPLICAS", 1),
+		ReconcileEvery:   dur("NEWSDESK_RECONCILE_INTERVAL", 5*time.Second),
+		RepublishAfter:   dur("NEWSDESK_REPUBLISH_AFTER", 10*time.Minute),
+		DrainTimeout:     dur("NEWSDESK_DRAIN_TIMEOUT", 30*time.Second),
+	}
+	c.PublicURL = str("NEWSDESK_PUBLIC_URL", "http://"+c.Addr)
+	if o := getenv("NEWSDESK_PORTAL_ORIGINS"); o != "" {
+		for _, s := range strings.Split(o, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				c.PortalOrigins = append(c.PortalOrigins, s)
+			}
+		}
+	}
+	switch lvl := strings.ToLower(getenv("NEWSDESK_LOG_LEVEL")); lvl {
+	case "", "info":
+		c.LogLevel = slog.LevelInfo
+	case "debug":
+		c.LogLevel = slog.LevelDebug
+	case "warn":
+		c.LogLevel = slog.LevelWarn
+	case "error":
+		c.LogLevel = slog.LevelError
+	default:
+		errs = append(errs, fmt.Sprintf("NEWSDESK_LOG_LEVEL must be debug, info, warn or error, got %q", lvl))
+	}
+	def := "extractive"
+	if c.OpenAIKey != "" || c.OpenAIBaseURL != "" {
+		def = "openai"
+	}
+	c.LLM = strings.ToLower(str("NEWSDESK_LLM", def))
+	switch c.LLM {
+	case "openai":
+		if c.OpenAIKey == "" && c.OpenAIBaseURL == "" {
+			errs = append(errs, "NEWSDESK_LLM=openai needs OPENAI_API_KEY (for OpenAI) or OPENAI_BASE_URL (for another OpenAI-compatible server)")
+		}
+	case "extractive":
+	default:
+		errs = append(errs, fmt.Sprintf("NEWSDESK_LLM must be openai or extractive, got %q", c.LLM))
+	}
+	if c.AdminToken != "" && len(c.AdminToken) < 20 {
+		errs = append(errs, "NEWSDESK_ADMIN_TOKEN must be at least 20 characters (use a long random secret)")
+	}
+	if len(errs) > 0 {
+		return c, fmt.Errorf("configuration:\n  %s", strings.Join(errs, "\n  "))
+	}
+	return c, nil
+}
+
+func newLogger(c config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: c.LogLevel}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+

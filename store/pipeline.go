@@ -1,0 +1,266 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// The pipeline's transitions. Each one names the attempt it belongs to: a message from an
+// older attempt (an editor retried, a reviewer regenerated) finds nothing to change.
+
+// SystemActor is the actor recorded for changes the pipeline makes.
+const SystemActor = "newsdesk"
+
+// StartExtract moves a queued article of this attempt to extracting and returns it. ok is
+// false when the article has moved on or belongs to another attempt: the message is stale.
+func (db *DB) StartExtract(ctx context.Context, id string, attempt int) (a Article, ok bool, err error) {
+	err = db.tx(ctx, func(tx pgx.Tx) error {
+		var from string
+		err := tx.QueryRow(ctx, `SELECT status FROM articles WHERE id = $1 AND attempt = $2 FOR UPDATE`, id, attempt).Scan(&from)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if from != StatusQueued && from != StatusExtracting {
+			return nil
+		}
+		a, err = scanArticle(tx.QueryRow(ctx, `UPDATE articles SET status = 'extracting', updated_at = now()
+			WHERE id = $1 RETURNING `+articleColumns, id))
+		if err != nil {
+			return err
+		}
+		ok = true
+		if from == StatusQueued {
+			return record(ctx, tx, id, SystemActor, "extract", from, StatusExtracting, "")
+		}
+		return nil
+	})
+	if err != nil {
+		return Article{}, false, fmt.Errorf("start extract %s: %w", id, err)
+	}
+	return a, ok, nil
+}
+
+// Extracted is what the extract stage found.
+type Extracted struct {
+	Title, Byline, SiteName, Lang, CanonicalURL string
+	PublishedAt                                 *time.Time
+	WordCount                                   int
+	Text                                        string
+	TextSHA256                                  string
+}
+
+// SaveExtract stores the text and metadata and moves the article to summarising. ok is false
+// when the article was no longer extracting for this attempt.
+func (db *DB) SaveExtract(ctx context.Context, id string, attempt int, e Extracted) (ok bool, err error) {
+	err = db.tx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE articles SET status = 'summarising', enqueued_at = NULL, title = $3, byline = $4,
+				site_name = $5, lang = $6, canonical_url = $7, published_at = $8, word_count = $9, text = $10,
+				text_sha256 = $11, updated_at = now()
+			WHERE id = $1 AND attempt = $2 AND status = 'extracting'`,
+			id, attempt, e.Title, e.Byline, e.SiteName, e.Lang, e.CanonicalURL, e.PublishedAt, e.WordCount, e.Text, e.TextSHA256)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return nil
+		}
+		ok = true
+		return record(ctx, tx, id, SystemActor, "extracted", StatusExtracting, StatusSummarising,
+			fmt.Sprintf("%d words", e.WordCount))
+	})
+	if err != nil {
+		return false, fmt.Errorf("save extract %s: %w", id, err)
+	}
+	return ok, nil
+}
+
+// Fail marks a working article of this attempt as failed with a reason an editor can read.
+// ok is false when it was not in a working state for this attempt.
+func (db *DB) Fail(ctx context.Context, id string, attempt int, reason string) (ok bool, err error) {
+	err = db.tx(ctx, func(tx pgx.Tx) error {
+		var from string
+		err := tx.QueryRow(ctx, `SELECT status FROM articles WHERE id = $1 AND attempt = $2
+			AND status IN ('queued', 'extracting', 'summarising') FOR UPDATE`, id, attempt).Scan(&from)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE articles SET status = 'failed', error = $2, lease_owner = '', lease_until = NULL,
+			updated_at = now() WHERE id = $1`, id, reason); err != nil {
+			return err
+		}
+		ok = true
+		return record(ctx, tx, id, SystemActor, "fail", from, StatusFailed, reason)
+	})
+	if err != nil {
+		return false, fmt.Errorf("fail %s: %w", id, err)
+	}
+	return ok, nil
+}
+
+// Lease is the outcome of [DB.TakeLease].
+type Lease int
+
+// Lease outcomes.
+const (
+	LeaseStale Lease = iota // the article is not summarising for this attempt: the message is stale
+	LeaseTaken              // the caller holds the lease and may spend money on the LLM
+	LeaseBusy               // another live worker holds it
+)
+
+// TakeLease claims the right to summarise an article for ttl. A summarise message redelivered
+// while another worker is still on the job (JetStream accepts late acks) finds LeaseBusy
+// instead of paying for a second generation.
+func (db *DB) TakeLease(ctx context.Context, id string, attempt int, owner string, ttl time.Duration) (Article, Lease, time.Duration, error) {
+	a, err := scanArticle(db.pool.QueryRow(ctx, `UPDATE articles SET lease_owner = $3, lease_until = now() + $4::interval
+		WHERE id = $1 AND attempt = $2 AND status = 'summarising'
+		  AND (lease_until IS NULL OR lease_until < now() OR lease_owner = $3)
+		RETURNING `+articleColumns, id, attempt, owner, ttl.String()))
+	if err == nil {
+		return a, LeaseTaken, 0, nil
+	}
+	if !errors.Is(err, ErrNotFound) {
+		return Article{}, LeaseStale, 0, fmt.Errorf("take lease %s: %w", id, err)
+	}
+	var left time.Duration
+	var until *time.Time
+	err = db.pool.QueryRow(ctx, `SELECT lease_until FROM articles WHERE id = $1 AND attempt = $2 AND status = 'summarising'`,
+		id, attempt).Scan(&until)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Article{}, LeaseStale, 0, nil
+	}
+	if err != nil {
+		return Article{}, LeaseStale, 0, fmt.Errorf("read lease %s: %w", id, err)
+	}
+	if until != nil {
+		left = time.Until(*until)
+	}
+	return Article{}, LeaseBusy, max(left, time.Second), nil
+}
+
+// RenewLease extends a lease the caller holds.
+func (db *DB) RenewLease(ctx context.Context, id, owner string, ttl time.Duration) error {
+	_, err := db.pool.Exec(ctx, `UPDATE articles SET lease_until = now() + $3::interval
+		WHERE id = $1 AND lease_owner = $2 AND status = 'summarising'`, id, owner, ttl.String())
+	if err != nil {
+		return fmt.Errorf("renew lease %s: %w", id, err)
+	}
+	return nil
+}
+
+// ReleaseLease gives a lease back early, e.g. when a transient error sends the job back to
+// the queue, so the next delivery need not wait for it to expire.
+func (db *DB) ReleaseLease(ctx context.Context, id, owner string) error {
+	_, err := db.pool.Exec(ctx, `UPDATE articles SET lease_owner = '', lease_until = NULL
+		WHERE id = $1 AND lease_owner = $2`, id, owner)
+	if err != nil {
+		return fmt.Errorf("release lease %s: %w", id, err)
+	}
+	return nil
+}
+
+// SaveGenerated stores a machine-written draft for this attempt and moves the article to
+// draft. ok is false when the article had moved on or this attempt already has its draft.
+func (db *DB) SaveGenerated(ctx context.Context, attempt int, d Draft) (version int, ok bool, err error) {
+	d.Generation = &attempt
+	err = db.tx(ctx, func(tx pgx.Tx) error {
+		var status string
+		err := tx.QueryRow(ctx, `SELECT status FROM articles WHERE id = $1 AND attempt = $2 FOR UPDATE`, d.ArticleID, attempt).Scan(&status)
+		if errors.Is(err, pgx.ErrNoRows) || (err == nil && status != StatusSummarising) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		version, ok, err = insertDraft(ctx, tx, d)
+		if err != nil || !ok {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE articles SET status = 'draft', error = '', lease_owner = '', lease_until = NULL,
+			instructions = '', updated_at = now() WHERE id = $1`, d.ArticleID); err != nil {
+			return err
+		}
+		note := fmt.Sprintf("v%d by %s", version, d.Author)
+		if d.Model != "" {
+			note += " (" + d.Model + ")"
+		}
+		return record(ctx, tx, d.ArticleID, SystemActor, "draft", StatusSummarising, StatusDraft, note)
+	})
+	if err != nil {
+		return 0, false, fmt.Errorf("save draft %s: %w", d.ArticleID, err)
+	}
+	return version, ok, nil
+}
+
+// Job names the queue message an article is owed.
+type Job struct {
+	ArticleID string
+	Attempt   int
+	Status    string // queued or summarising: which stage owes the work
+}
+
+// Unpublished returns articles whose current stage's message was never confirmed in the
+// queue (a crash between commit and publish), or was confirmed longer than olderThan ago and
+// may have been lost with the broker's data. Republishing is safe: message ids deduplicate,
+// and handlers are idempotent.
+func (db *DB) Unpublished(ctx context.Context, olderThan time.Duration, limit int) ([]Job, error) {
+	rows, err := db.pool.Query(ctx, `SELECT id::text, attempt, status FROM articles
+		WHERE status IN ('queued', 'summarising')
+		  AND (enqueued_at IS NULL AND updated_at < now() - interval '2 seconds' OR enqueued_at < now() - $1::interval)
+		ORDER BY updated_at LIMIT $2`, olderThan.String(), limit)
+	if err != nil {
+		return nil, fmt.Errorf("find unpublished: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Job, error) {
+		var j Job
+		err := r.Scan(&j.ArticleID, &j.Attempt, &j.Status)
+		return j, err
+	})
+}
+
+// FailStalled marks failed every article that has sat in a working state for longer than
+// after: a job whose worker crashed on every delivery ends visible, never silently stuck.
+func (db *DB) FailStalled(ctx context.Context, after time.Duration) (int, error) {
+	var n int
+	err := db.tx(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT id::text, status FROM articles
+			WHERE status IN ('queued', 'extracting', 'summarising') AND updated_at < now() - $1::interval
+			  AND (lease_until IS NULL OR lease_until < now())
+			FOR UPDATE SKIP LOCKED LIMIT 100`, after.String())
+		if err != nil {
+			return err
+		}
+		type stalled struct{ id, status string }
+		list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (stalled, error) {
+			var s stalled
+			return s, r.Scan(&s.id, &s.status)
+		})
+		if err != nil {
+			return err
+		}
+		for _, s := range list {
+			reason := fmt.Sprintf("Processing stalled: the article stayed %s for more than %s (workers may have crashed on it repeatedly). Retry it, or paste its text.", s.status, after.Round(time.Second))
+			if _, err := tx.Exec(ctx, `UPDATE articles SET status = 'failed', error = $2, updated_at = now() WHERE id = $1`, s.id, reason); err != nil {
+				return err
+			}
+			if err := record(ctx, tx, s.id, SystemActor, "fail", s.status, StatusFailed, reason); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("fail stalled: %w", err)
+	}
+	return n, nil
+}

@@ -1,0 +1,91 @@
+package workers
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+
+	"newsdesk/llm"
+	"newsdesk/queue"
+	"newsdesk/store"
+	"newsdesk/summary"
+)
+
+// summarise writes the draft: it takes the article's lease (so a duplicate delivery never
+// pays for a second generation), calls the writer, runs the grounding checks and stores
+// version N+1.
+func (w *Worker) summarise(ctx context.Context, job queue.Job, log *slog.Logger) error {
+	a, lease, wait, err := w.db.TakeLease(ctx, job.ArticleID, job.Attempt, w.cfg.ID, w.leaseTTL())
+	if err != nil {
+		return err
+	}
+	switch lease {
+	case store.LeaseStale:
+		log.Debug("stale summarise message: article has moved on")
+		return nil
+	case store.LeaseBusy:
+		return &busyError{wait: wait}
+	}
+	releaseOnError := func(err error) error {
+		if rerr := w.db.ReleaseLease(context.WithoutCancel(ctx), a.ID, w.cfg.ID); rerr != nil {
+			log.Warn("release lease", "err", rerr)
+		}
+		return err
+	}
+
+	key := ""
+	if w.cfg.GenKeyPrefix != "" {
+		sum := sha256.Sum256([]byte(w.cfg.GenKeyPrefix + "\x00" + a.Text))
+		key = hex.EncodeToString(sum[:])
+	}
+	draft := store.Draft{ArticleID: a.ID, GenKey: key, Actor: store.SystemActor}
+	src := summary.Source{Title: a.Title, Byline: a.Byline, Text: a.Text, Lang: a.Lang}
+
+	reused := false
+	if a.Instructions == "" && a.CurrentVersion == 0 && key != "" {
+		prev, found, err := w.db.FindReusable(ctx, key)
+		if err != nil {
+			return releaseOnError(err)
+		}
+		if found {
+			reused = true
+			draft.Summary, draft.Author, draft.Model, draft.PromptVersion = prev.Summary, prev.Author, prev.Model, prev.PromptVersion
+			draft.Notes = append(prev.Notes, fmt.Sprintf("reused the generation of article %s v%d (identical text, prompt and model): no tokens spent", prev.ArticleID, prev.Version))
+		}
+	}
+	if !reused {
+		res, err := w.cfg.Writer.Write(ctx, llm.Request{
+			Title: a.Title, Byline: a.Byline, SiteName: a.SiteName, Lang: a.Lang, Text: a.Text,
+			Instructions: a.Instructions,
+		})
+		if err != nil {
+			return releaseOnError(err)
+		}
+		cost := costOf(res.Model, res.Usage)
+		w.obs.Generated(res.Author, res.Model, res.Usage, cost, res.Requests)
+		draft.Summary, draft.Author, draft.Model, draft.PromptVersion = res.Summary, res.Author, res.Model, res.PromptVersion
+		draft.PromptTokens, draft.CompletionTokens, draft.CostUSD = res.Usage.PromptTokens, res.Usage.CompletionTokens, cost
+		draft.Notes = res.Notes
+		if a.Instructions != "" {
+			draft.Notes = append(draft.Notes, "regenerated with instructions: "+a.Instructions)
+		}
+	}
+	draft.Flags = summary.Check(draft.Summary, src)
+
+	version, saved, err := w.db.SaveGenerated(ctx, job.Attempt, draft)
+	if err != nil {
+		return releaseOnError(err)
+	}
+	if !saved {
+		log.Info("draft not saved: this attempt already has one, or the article moved on")
+		return nil
+	}
+	log.Info("draft saved", "version", version, "author", draft.Author, "model", draft.Model,
+		"flags", len(draft.Flags), "prompt_tokens", draft.PromptTokens, "completion_tokens", draft.CompletionTokens, "reused", reused)
+	return nil
+}
+
+// costOf prices a generation. TODO(lead): switch to llm.Cost once the price table lands.
+func costOf(model string, u llm.Usage) float64 { return 0 }
