@@ -171,4 +171,3 @@ func Eventually(tb testing.TB, d time.Duration, msg string, cond func() bool) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
-

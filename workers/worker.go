@@ -54,10 +54,10 @@ type Observer interface {
 
 type nopObserver struct{}
 
-func (nopObserver) StageDone(queue.Stage, string, time.Duration)       {}
-func (nopObserver) Redelivered(queue.Stage)                             {}
-func (nopObserver) Generated(string, string, llm.Usage, float64, int)   {}
-func (nopObserver) FetchError(string)                                   {}
+func (nopObserver) StageDone(queue.Stage, string, time.Duration)      {}
+func (nopObserver) Redelivered(queue.Stage)                           {}
+func (nopObserver) Generated(string, string, llm.Usage, float64, int) {}
+func (nopObserver) FetchError(string)                                 {}
 
 // Worker runs stage consumers.
 type Worker struct {
