@@ -70,6 +70,7 @@ func (w *Worker) extract(ctx context.Context, job queue.Job, log *slog.Logger) e
 		return nil
 	}
 	log.Info("extracted", "words", art.WordCount, "title", art.Title)
+	w.cfg.Faults.crash(FaultExitAfterExtractCommit)
 	// A crash here leaves the article summarising with enqueued_at NULL; the reconciler
 	// publishes it.
 	if err := Enqueue(ctx, w.db, w.q, queue.Summarise, job); err != nil {

@@ -82,6 +82,7 @@ func (w *Worker) summarise(ctx context.Context, job queue.Job, log *slog.Logger)
 		log.Info("draft not saved: this attempt already has one, or the article moved on")
 		return nil
 	}
+	w.cfg.Faults.crash(FaultExitAfterDraftCommit)
 	log.Info("draft saved", "version", version, "author", draft.Author, "model", draft.Model,
 		"flags", len(draft.Flags), "prompt_tokens", draft.PromptTokens, "completion_tokens", draft.CompletionTokens, "reused", reused)
 	return nil

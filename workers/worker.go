@@ -41,6 +41,7 @@ type Config struct {
 	DrainTimeout time.Duration // how long in-flight jobs may finish after shutdown starts [30s]
 	Logger       *slog.Logger
 	Metrics      Observer // [none]
+	Faults       Faults   // deliberate failures for the fault suite [none]
 }
 
 // Observer receives pipeline events for metrics. All methods must be cheap and safe for
@@ -274,6 +275,10 @@ func (w *Worker) settle(ctx context.Context, s queue.Stage, msg jetstream.Msg, j
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
 	defer cancel()
 	if err == nil {
+		if w.cfg.Faults.hit(FaultSkipAck) {
+			log.Warn("fault: not acknowledging a finished job")
+			return "ok"
+		}
 		if err := msg.DoubleAck(sctx); err != nil {
 			log.Warn("ack", "err", err)
 		}

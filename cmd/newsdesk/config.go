@@ -41,6 +41,7 @@ type config struct {
 	ReconcileEvery   time.Duration
 	RepublishAfter   time.Duration
 	DrainTimeout     time.Duration
+	Faults           string
 }
 
 // defaultModel is a current small OpenAI model; any OpenAI-compatible model name works.
@@ -115,6 +116,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		ReconcileEvery:   dur("NEWSDESK_RECONCILE_INTERVAL", 5*time.Second),
 		RepublishAfter:   dur("NEWSDESK_REPUBLISH_AFTER", 10*time.Minute),
 		DrainTimeout:     dur("NEWSDESK_DRAIN_TIMEOUT", 30*time.Second),
+		Faults:           getenv("NEWSDESK_FAULTS"),
 	}
 	c.PublicURL = str("NEWSDESK_PUBLIC_URL", "http://"+c.Addr)
 	if o := getenv("NEWSDESK_PORTAL_ORIGINS"); o != "" {

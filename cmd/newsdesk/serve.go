@@ -295,6 +295,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			DrainTimeout: cfg.DrainTimeout,
 			Logger:       log,
 		}
+		if wcfg.Faults, err = workers.ParseFaults(cfg.Faults); err != nil {
+			return err
+		}
+		if len(wcfg.Faults) > 0 {
+			log.Warn("fault injection is on: this process will fail on purpose", "faults", cfg.Faults)
+		}
 		if *conc > 0 {
 			wcfg.Concurrency = map[queue.Stage]int{queue.Extract: *conc, queue.Summarise: *conc}
 		}
