@@ -10,6 +10,9 @@ import (
 	"unicode/utf8"
 
 	readability "codeberg.org/readeck/go-readability/v2"
+	"codeberg.org/readeck/go-readability/v2/render"
+	"github.com/go-shiori/dom"
+	trafilatura "github.com/markusmobius/go-trafilatura"
 	"golang.org/x/net/html"
 )
 
@@ -36,7 +39,7 @@ func Extract(htmlBytes []byte, pageURL *url.URL) (*Article, error) {
 	}
 	m := readMeta(doc)
 	sig := scanPage(doc)
-	text, node, rd := mainText(doc, pageURL)
+	text, node, rd := mainText(doc, pageURL, sig)
 	a := buildArticle(m, rd, text, pageURL)
 	if e := gate(a, m, sig, node, pageURL); e != nil {
 		return a, e
@@ -57,19 +60,39 @@ func parseHTML(b []byte) (*html.Node, error) {
 	return doc, nil
 }
 
-// mainText runs readability on doc (mutating it) and returns the article's plain text, the
-// content node and readability's view of the metadata.
-func mainText(doc *html.Node, pageURL *url.URL) (string, *html.Node, readability.Article) {
+// mainText finds the article text. It runs readeck's readability on a copy of the page and
+// go-trafilatura on the page itself, with readability's result as trafilatura's fallback
+// candidate: trafilatura is the more precise of the two, and readability rescues the pages
+// where trafilatura finds too little. The text is then cleaned of the debris both leave
+// inside the article (see cleanText). It also returns readability's content node, which
+// keeps the page's links for the quality gate, and readability's view of the metadata.
+func mainText(doc *html.Node, pageURL *url.URL, sig *pageSignals) (string, *html.Node, readability.Article) {
 	p := readability.NewParser()
-	rd, err := p.ParseAndMutate(doc, pageURL)
-	if err != nil || rd.Node == nil {
-		return "", nil, rd
+	rd, err := p.ParseAndMutate(dom.Clone(doc, true), pageURL)
+	if err != nil {
+		rd = readability.Article{}
 	}
-	var b strings.Builder
-	if err := rd.RenderText(&b); err != nil {
-		return "", nil, rd
+	res, err := trafilatura.ExtractDocument(doc, trafilatura.Options{
+		OriginalURL:        pageURL,
+		EnableFallback:     true,
+		FallbackCandidates: &trafilatura.FallbackCandidates{Readability: rd.Node},
+		// Dates come from the page's metadata (readMeta); scanning the text for dates costs
+		// 10–20% of the time and changes nothing in the text.
+		HtmlDateMode: trafilatura.Disabled,
+	})
+	var text string
+	if err == nil && res != nil && res.ContentNode != nil {
+		text = normalizeText(render.InnerText(res.ContentNode))
 	}
-	return normalizeText(b.String()), rd.Node, rd
+	if text == "" && rd.Node != nil {
+		text = normalizeText(render.InnerText(rd.Node))
+	}
+	var titles []string
+	if res != nil {
+		titles = append(titles, res.Metadata.Title)
+	}
+	titles = append(titles, rd.Title())
+	return cleanText(text, titles, sig.linkTexts), rd.Node, rd
 }
 
 // buildArticle merges page metadata, readability's metadata and the text.

@@ -99,7 +99,7 @@ func TestExtractArticleContent(t *testing.T) {
 			t.Errorf("text lacks %q:\n%s", want, a.Text)
 		}
 	}
-	for _, debris := range []string{"We use cookies", "Share on Facebook", "Related stories", "About us", "Sport"} {
+	for _, debris := range []string{"We use cookies", "Share on Facebook", "Related stories", "About us", "Sport", "By Amira", "Photo: Courier", "Sign up", "morning briefing"} {
 		if strings.Contains(a.Text, debris) {
 			t.Errorf("text contains debris %q:\n%s", debris, a.Text)
 		}

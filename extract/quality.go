@@ -26,9 +26,10 @@ type pageSignals struct {
 	words          int    // words of visible text
 	linkWords      int    // words inside links
 	passwordInputs int
-	paywallHints   int // elements whose class/id names a paywall or registration wall
-	consentHints   int // elements whose class/id names a cookie/consent dialog
-	challengeHints int // bot-challenge markers (forms, scripts, ids)
+	paywallHints   int             // elements whose class/id names a paywall or registration wall
+	consentHints   int             // elements whose class/id names a cookie/consent dialog
+	challengeHints int             // bot-challenge markers (forms, scripts, ids)
+	linkTexts      map[string]bool // normalised texts of links of three words or more, not URLs
 }
 
 var (
@@ -39,7 +40,7 @@ var (
 
 // scanPage gathers the page-wide signals the gate uses.
 func scanPage(doc *html.Node) *pageSignals {
-	s := &pageSignals{}
+	s := &pageSignals{linkTexts: map[string]bool{}}
 	var b strings.Builder
 	var walk func(n *html.Node, inLink bool)
 	walk = func(n *html.Node, inLink bool) {
@@ -72,6 +73,9 @@ func scanPage(doc *html.Node) *pageSignals {
 				return
 			case atom.A:
 				inLink = true
+				if t := strings.TrimSpace(textOf(n)); countWords(t) >= 3 && !looksLikeURL(t) {
+					s.linkTexts[normTitle(t)] = true
+				}
 			case atom.Input:
 				if strings.EqualFold(attr(n, "type"), "password") {
 					s.passwordInputs++
@@ -173,10 +177,23 @@ func gate(a *Article, m *meta, sig *pageSignals, node *html.Node, pageURL *url.U
 	if share > maxLinkShare {
 		return notArticle("The page is mostly links (%.0f%% of its text), a list or navigation page rather than an article.", share*100)
 	}
-	if share > 0.2 && !articleSignals(m) && headlineList(a.Text) {
+	if linked, paras := linkedParagraphs(a.Text, sig.linkTexts); linked >= 5 && linked*3 >= paras ||
+		!articleSignals(m) && (linked >= 4 && linked*4 >= paras || share > 0.2 && headlineList(a.Text)) {
 		return notArticle("The page is a list of headlines, not an article.")
 	}
 	return nil
+}
+
+// linkedParagraphs counts the paragraphs of text that are, whole, the text of a link on the
+// page (headlines of other stories), and all paragraphs.
+func linkedParagraphs(text string, links map[string]bool) (linked, all int) {
+	for _, p := range strings.Split(text, "\n\n") {
+		all++
+		if links[normTitle(p)] {
+			linked++
+		}
+	}
+	return linked, all
 }
 
 // articleSignals reports whether the page declares itself an article.
@@ -274,4 +291,9 @@ func headlineList(text string) bool {
 		}
 	}
 	return total > 0 && float64(prose)/float64(total) < 0.25
+}
+
+func looksLikeURL(s string) bool {
+	l := strings.ToLower(s)
+	return strings.HasPrefix(l, "http:") || strings.HasPrefix(l, "https:") || strings.HasPrefix(l, "www.")
 }
