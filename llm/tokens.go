@@ -1,19 +1,34 @@
 package llm
 
 import (
+	"sync"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/tiktoken-go/tokenizer/codec"
 )
 
-// CountTokens estimates how many tokens a BPE tokenizer of the GPT-4o family would make
-// of s. It runs offline and downloads nothing.
+// o200k is OpenAI's o200k_base BPE (GPT-4o and later), compiled into the binary by
+// tiktoken-go: counting needs no download. Other model families tokenise differently,
+// by some percent either way; the context budget leaves room for that.
+var o200k = sync.OnceValue(codec.NewO200kBase)
+
+// CountTokens counts the tokens of s with the o200k_base tokenizer embedded in the
+// binary. It runs offline and downloads nothing.
 func CountTokens(s string) int {
-	return estimateTokens(s)
+	if s == "" {
+		return 0
+	}
+	n, err := o200k().Count(s)
+	if err != nil {
+		return estimateTokens(s)
+	}
+	return n
 }
 
-// estimateTokens is a self-contained approximation of a BPE token count: a word of
-// letters costs one token per 4 bytes (rounded up), digits one per 3, and every other
-// non-space character one. It errs on the high side for English prose.
+// estimateTokens is the fallback when the tokenizer fails: a word of letters costs one
+// token per 4 bytes (rounded up), digits one per 3, and every other non-space character
+// one. It errs on the high side for English prose.
 func estimateTokens(s string) int {
 	n := 0
 	run, kind := 0, 0 // kind: 1 letters, 2 digits

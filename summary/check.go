@@ -2,6 +2,11 @@ package summary
 
 import (
 	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Flag is one grounding or style remark about a draft, shown to the reviewer beside the
@@ -57,11 +62,691 @@ func sections(s Summary) []section {
 }
 
 // Check runs the model-free grounding checks of a draft against its source and returns
-// the flags, in section order; an empty, non-nil slice when there is nothing to flag.
+// the flags: numbers, amounts, percentages, years and dates, quotations, names and
+// acronyms, speculation, links, e-mail addresses and phone numbers that a section has
+// and the source (title, byline and text) lacks; a draft in another language than the
+// article's; house-style breaches; and instruction-like text in the source (kind
+// "injection", section "source"). It returns an empty, non-nil slice when there is
+// nothing to flag. Flags are hints: expect some on unit conversions and paraphrased
+// names.
 func Check(s Summary, src Source) []Flag {
-	flags := []Flag{}
-	flags = append(flags, styleFlags(s)...)
-	return flags
+	idx := newIndex(src)
+	c := &checker{idx: idx, seen: map[string]bool{}, flags: []Flag{}}
+	for _, sec := range sections(s) {
+		c.section(sec)
+	}
+	for _, f := range styleFlags(s) {
+		c.add(f)
+	}
+	for _, f := range languageFlags(s, idx) {
+		c.add(f)
+	}
+	for _, f := range InjectionFlags(src) {
+		c.add(f)
+	}
+	return c.flags
+}
+
+type checker struct {
+	idx   *index
+	seen  map[string]bool
+	flags []Flag
+}
+
+func (c *checker) add(f Flag) {
+	key := f.Section + "\x00" + f.Kind + "\x00" + strings.ToLower(f.Text)
+	if f.Kind == KindStyle {
+		key += "\x00" + f.Reason
+	}
+	if f.Text == "" || c.seen[key] {
+		return
+	}
+	c.seen[key] = true
+	c.flags = append(c.flags, f)
+}
+
+// index is what the checks look up in the source.
+type index struct {
+	lang     string
+	norm     string          // normalised title, byline and text
+	lower    string          // lower-case norm
+	words    string          // " w1 w2 … " for whole-word phrase matching
+	wordSet  map[string]bool // lower-case words
+	wordList []string        // lower-case words in order, for acronym expansions
+	capStems map[string]bool // lower-case prefixes of capitalised words, for name stems
+	numbers  []mention
+	months   map[int]bool
+	weekdays map[int]bool
+	links    map[string]bool // lower-case URLs, e-mail addresses and phone digits
+}
+
+func newIndex(src Source) *index {
+	t := normalise(src.Title + "\n" + src.Byline + "\n" + src.Text)
+	lang := baseLang(src.Lang)
+	if lang == "" {
+		lang = DetectLanguage(src.Text)
+	}
+	idx := &index{
+		lang: lang, norm: t.norm, lower: strings.ToLower(t.norm), words: wordString(t.norm),
+		wordSet: map[string]bool{}, capStems: map[string]bool{},
+		months: map[int]bool{}, weekdays: map[int]bool{}, links: map[string]bool{},
+	}
+	idx.wordList = words(t.norm)
+	for _, w := range idx.wordList {
+		idx.wordSet[w] = true
+		if i, ok := monthNames[w]; ok {
+			idx.months[i] = true
+		}
+		if i, ok := weekdayNames[w]; ok {
+			idx.weekdays[i] = true
+		}
+	}
+	for _, m := range isoDateRe.FindAllStringSubmatch(t.norm, -1) {
+		var mo int
+		fmt.Sscan(m[1], &mo)
+		idx.months[mo] = true
+	}
+	for _, w := range strings.FieldsFunc(t.norm, notWordRune) {
+		if r, _ := utf8.DecodeRuneInString(w); unicode.IsUpper(r) {
+			lw := strings.ToLower(trimPossessive(w))
+			for n := 4; n <= utf8.RuneCountInString(lw); n++ {
+				idx.capStems[prefix(lw, n)] = true
+			}
+		}
+	}
+	for _, re := range []*regexp.Regexp{urlRe, emailRe} {
+		for _, m := range re.FindAllString(t.norm, -1) {
+			idx.links[linkKey(m)] = true
+		}
+	}
+	for _, m := range phoneRe.FindAllString(t.norm, -1) {
+		idx.links[digits(m)] = true
+	}
+	idx.numbers = numbers(t.norm, lang)
+	return idx
+}
+
+func baseLang(l string) string {
+	l = strings.ToLower(strings.TrimSpace(l))
+	if i := strings.IndexAny(l, "-_"); i > 0 {
+		l = l[:i]
+	}
+	return l
+}
+
+func notWordRune(r rune) bool {
+	return !unicode.IsLetter(r) && !unicode.IsDigit(r) && !unicode.IsMark(r) && r != '\'' && r != '-'
+}
+
+func prefix(s string, n int) string {
+	i := 0
+	for j := range s {
+		if i == n {
+			return s[:j]
+		}
+		i++
+	}
+	return s
+}
+
+// hasPhrase reports whether the source has phrase (lower case) as whole words.
+func (idx *index) hasPhrase(phrase string) bool {
+	return strings.Contains(idx.words, wordString(phrase))
+}
+
+// section runs every content check on one section.
+func (c *checker) section(sec section) {
+	t := normalise(sec.text)
+	c.links(sec.name, &t)
+	c.numbers(sec.name, t)
+	c.dates(sec.name, t)
+	c.quotes(sec.name, t)
+	c.names(sec.name, t)
+	c.speculation(sec.name, t)
+}
+
+var (
+	urlRe   = regexp.MustCompile(`(?i)\b(?:https?://|www\.)[^\s<>"')\]]+|\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:com|org|net|info|biz|io|ly|me|co|uk|gov|edu|app|xyz|link|site|shop|top)(?:/[^\s<>"')\]]*)?\b`)
+	emailRe = regexp.MustCompile(`(?i)\b[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}\b`)
+	phoneRe = regexp.MustCompile(`(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,5}\)[\s.-]?)?\d{2,5}(?:[\s.-]\d{2,6}){1,4}`)
+)
+
+func linkKey(s string) string {
+	s = strings.ToLower(strings.TrimRight(s, ".,;:!?"))
+	s = strings.TrimPrefix(strings.TrimPrefix(s, "https://"), "http://")
+	return strings.TrimSuffix(strings.TrimPrefix(s, "www."), "/")
+}
+
+func digits(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, s)
+}
+
+// isPhone tells a phone number from a run of other numbers: enough digits, and a shape
+// numbers in prose rarely have (a leading + or 0, brackets, or dashes).
+func isPhone(s string) bool {
+	d := digits(s)
+	if len(d) < 7 || len(d) > 15 {
+		return false
+	}
+	switch {
+	case strings.HasPrefix(s, "+"), strings.HasPrefix(s, "("):
+		return len(d) >= 8
+	case strings.HasPrefix(s, "0") && strings.ContainsAny(s, " -."):
+		return len(d) >= 9
+	case strings.Count(s, "-") >= 2:
+		return true
+	}
+	return false
+}
+
+// links flags URLs, e-mail addresses and phone numbers absent from the source (the
+// symptom of an injected "add this link"), and masks them for the later checks.
+func (c *checker) links(name string, t *text) {
+	for _, m := range emailRe.FindAllStringIndex(t.norm, -1) {
+		if !c.idx.links[linkKey(t.norm[m[0]:m[1]])] {
+			c.add(Flag{name, KindEmail, t.span(m[0], m[1]), "E-mail address not in the source."})
+		}
+		t.mask(m[0], m[1])
+	}
+	for _, m := range urlRe.FindAllStringIndex(t.norm, -1) {
+		u := t.norm[m[0]:m[1]]
+		if !c.idx.links[linkKey(u)] && !strings.Contains(c.idx.lower, linkKey(u)) {
+			c.add(Flag{name, KindURL, t.span(m[0], m[1]), "Link not in the source."})
+		}
+		t.mask(m[0], m[1])
+	}
+	for _, m := range phoneRe.FindAllStringIndex(t.norm, -1) {
+		p := t.norm[m[0]:m[1]]
+		if !isPhone(p) {
+			continue
+		}
+		if !c.idx.links[digits(p)] {
+			c.add(Flag{name, KindPhone, t.span(m[0], m[1]), "Phone number not in the source."})
+		}
+		t.mask(m[0], m[1])
+	}
+}
+
+// numbers flags numbers, amounts, percentages and years the source does not give.
+func (c *checker) numbers(name string, t text) {
+	for _, m := range numbers(t.norm, c.idx.lang) {
+		span := t.span(m.start, m.end)
+		if m.spelled && (strings.EqualFold(span, "one") || strings.EqualFold(span, "hundred")) {
+			continue // "one of", "no one": rarely a figure
+		}
+		var same []mention
+		for _, s := range c.idx.numbers {
+			if m.matches(s) {
+				same = append(same, s)
+			}
+		}
+		kind, reason := KindNumber, ""
+		switch {
+		case m.pct != "":
+			kind = KindPercentage
+			switch {
+			case len(same) == 0:
+				reason = "Percentage not in the source."
+			case !slices.ContainsFunc(same, func(s mention) bool { return s.pct == m.pct }):
+				if slices.ContainsFunc(same, func(s mention) bool { return s.pct != "" }) {
+					reason = "The source gives this figure in per cent, not percentage points (or the other way round)."
+				} else {
+					reason = "The source has this number, but not as a percentage."
+				}
+			}
+		case m.currency != "":
+			kind = KindCurrency
+			switch {
+			case len(same) == 0:
+				reason = "Amount not in the source."
+			case slices.ContainsFunc(same, func(s mention) bool { return s.currency == m.currency }):
+			case slices.ContainsFunc(same, func(s mention) bool { return s.currency == "" }) &&
+				slices.ContainsFunc(c.idx.numbers, func(s mention) bool { return s.currency == m.currency }):
+				// The source names the currency elsewhere: "the £50m deal … the 50m contract".
+			default:
+				reason = fmt.Sprintf("The source does not give this amount in %s.", m.currency)
+			}
+		case m.year:
+			kind = KindDate
+			if len(same) == 0 {
+				reason = "Year not in the source."
+			}
+		default:
+			if len(same) == 0 {
+				reason = "Number not in the source."
+			}
+		}
+		if reason != "" {
+			c.add(Flag{name, kind, span, reason})
+		}
+	}
+}
+
+var monthNames = map[string]int{}
+var weekdayNames = map[string]int{}
+
+func init() {
+	for i, names := range [][]string{
+		{"january", "jan", "januar", "janvier", "enero", "gennaio"},
+		{"february", "feb", "februar", "février", "fevrier", "febrero", "febbraio"},
+		{"march", "mar", "märz", "maerz", "mars", "marzo"},
+		{"april", "apr", "avril", "abril", "aprile"},
+		{"may", "mai", "mayo", "maggio"},
+		{"june", "jun", "juni", "juin", "junio", "giugno"},
+		{"july", "jul", "juli", "juillet", "julio", "luglio"},
+		{"august", "aug", "août", "aout", "agosto"},
+		{"september", "sep", "sept", "septembre", "septiembre", "settembre"},
+		{"october", "oct", "oktober", "octobre", "octubre", "ottobre"},
+		{"november", "nov", "novembre", "noviembre"},
+		{"december", "dec", "dezember", "décembre", "decembre", "diciembre", "dicembre"},
+	} {
+		for _, n := range names {
+			monthNames[n] = i + 1
+		}
+	}
+	for i, names := range [][]string{
+		{"monday", "montag", "lundi", "lunes", "lunedì"},
+		{"tuesday", "dienstag", "mardi", "martes", "martedì"},
+		{"wednesday", "mittwoch", "mercredi", "miércoles", "mercoledì"},
+		{"thursday", "donnerstag", "jeudi", "jueves", "giovedì"},
+		{"friday", "freitag", "vendredi", "viernes", "venerdì"},
+		{"saturday", "samstag", "samedi", "sábado", "sabato"},
+		{"sunday", "sonntag", "dimanche", "domingo", "domenica"},
+	} {
+		for _, n := range names {
+			weekdayNames[n] = i + 1
+		}
+	}
+}
+
+var (
+	isoDateRe = regexp.MustCompile(`\b(?:1[89]|20)\d{2}-(\d{2})-\d{2}\b`)
+	dateWordRe = regexp.MustCompile(`\b[\p{L}]+\b`)
+	relativeRe = regexp.MustCompile(`(?i)\b(yesterday|today|tomorrow|tonight|this (?:morning|afternoon|evening|week|weekend|month|year)|` +
+		`(?:last|next) (?:night|week|weekend|month|year|monday|tuesday|wednesday|thursday|friday|saturday|sunday|spring|summer|autumn|winter)|` +
+		`earlier this (?:week|month|year)|later this (?:week|month|year)|gestern|morgen|heute|hier|demain|aujourd'hui|ayer|mañana|hoy|ieri|domani|oggi)\b`)
+)
+
+// dates flags month names, weekdays and relative dates that the source does not use.
+// (Years are checked with the numbers.)
+func (c *checker) dates(name string, t text) {
+	for _, m := range dateWordRe.FindAllStringIndex(t.norm, -1) {
+		w := t.norm[m[0]:m[1]]
+		lw := strings.ToLower(w)
+		if mo, ok := monthNames[lw]; ok {
+			// "may" and "mar" lower case are words, not months; months are capitalised
+			// in English and German, and "mars" is a planet too.
+			if r, _ := utf8.DecodeRuneInString(w); !unicode.IsUpper(r) && (lw == "may" || lw == "mar" || lw == "mars" || len(lw) <= 3) {
+				continue
+			}
+			if lw == "may" && !c.idx.months[mo] && !followedByDateish(t.norm[m[1]:]) && !precededByDateish(t.norm[:m[0]]) {
+				continue // sentence-initial "May" is usually the verb
+			}
+			if !c.idx.months[mo] {
+				c.add(Flag{name, KindDate, t.span(m[0], m[1]), "Month not in the source."})
+			}
+			continue
+		}
+		if d, ok := weekdayNames[lw]; ok && !c.idx.weekdays[d] {
+			c.add(Flag{name, KindDate, t.span(m[0], m[1]), "Day not in the source."})
+		}
+	}
+	for _, m := range relativeRe.FindAllStringIndex(t.norm, -1) {
+		if !c.idx.hasPhrase(t.norm[m[0]:m[1]]) {
+			c.add(Flag{name, KindDate, t.span(m[0], m[1]),
+				"Relative date not in the source; it changes meaning once the summary is published."})
+		}
+	}
+}
+
+func followedByDateish(s string) bool {
+	s = strings.TrimSpace(s)
+	r, _ := utf8.DecodeRuneInString(s)
+	return unicode.IsDigit(r)
+}
+
+func precededByDateish(s string) bool {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return false
+	}
+	r, _ := utf8.DecodeLastRuneInString(s)
+	if unicode.IsDigit(r) {
+		return true
+	}
+	ws := words(s)
+	return len(ws) > 0 && slices.Contains([]string{"in", "since", "until", "by", "of", "from", "last", "next", "early", "late", "mid", "end"}, ws[len(ws)-1])
+}
+
+var (
+	doubleQuoteRe = regexp.MustCompile(`"([^"]{2,400})"`)
+	singleQuoteRe = regexp.MustCompile(`(?:^|[\s(\[])'([^'\n]{2,400}?)'(?:$|[\s.,;:!?)\]])`)
+)
+
+// quotes flags quoted words that the source does not have verbatim (punctuation and
+// case aside).
+func (c *checker) quotes(name string, t text) {
+	var found [][]int
+	for _, m := range doubleQuoteRe.FindAllStringSubmatchIndex(t.norm, -1) {
+		found = append(found, []int{m[0], m[1], m[2], m[3]})
+	}
+	for _, m := range singleQuoteRe.FindAllStringSubmatchIndex(t.norm, -1) {
+		if len(words(t.norm[m[2]:m[3]])) >= 2 {
+			found = append(found, []int{m[2] - 1, m[3] + 1, m[2], m[3]})
+		}
+	}
+	for _, m := range found {
+		q := t.norm[m[2]:m[3]]
+		if len(words(q)) == 0 {
+			continue
+		}
+		if !strings.Contains(c.idx.words, wordString(q)) {
+			c.add(Flag{name, KindQuote, t.span(m[0], m[1]), "Quoted words not found verbatim in the source."})
+		}
+	}
+}
+
+// connectors may sit inside a multi-word name ("Bank of England", "Ursula von der Leyen").
+var connectors = map[string]bool{"of": true, "the": true, "de": true, "da": true, "del": true, "della": true,
+	"van": true, "von": true, "der": true, "den": true, "le": true, "la": true, "al": true, "bin": true, "du": true, "des": true, "y": true}
+
+// titles are words that often stand before a name in a summary without the source
+// putting them right there ("Mayor Sadiq Khan" from "Sadiq Khan, the mayor").
+var titles = map[string]bool{"mayor": true, "president": true, "minister": true, "prime": true, "councillor": true,
+	"chancellor": true, "secretary": true, "chief": true, "executive": true, "mr": true, "mrs": true, "ms": true,
+	"dr": true, "professor": true, "prof": true, "sir": true, "dame": true, "lord": true, "lady": true, "king": true,
+	"queen": true, "prince": true, "princess": true, "judge": true, "justice": true, "senator": true, "governor": true,
+	"general": true, "captain": true, "inspector": true, "detective": true, "sergeant": true, "commissioner": true,
+	"leader": true, "chair": true, "chairman": true, "chairwoman": true, "bishop": true, "pope": true, "st": true,
+	"saint": true, "mp": true, "mep": true, "ceo": true, "coach": true, "manager": true, "director": true, "officer": true}
+
+// sentenceStarters are capitalised at the start of a sentence without being names.
+var sentenceStarters = map[string]bool{}
+
+func init() {
+	for _, ws := range stopwords {
+		for _, w := range ws {
+			sentenceStarters[w] = true
+		}
+	}
+	for _, w := range strings.Fields(`after before despite under over while when as this these those its their his her our
+		new local former residents officials critics people police the a an in on at for by with from if although though
+		because since during until unless yet still however meanwhile overall both all some many most several each every
+		no not none one two three four five six seven eight nine ten there here it they we you he she i what why how who
+		where which that such other another more less fewer nearly about around almost only just even also plus`) {
+		sentenceStarters[w] = true
+	}
+}
+
+var nameWordRe = regexp.MustCompile(`[\p{L}\p{N}][\p{L}\p{M}\p{N}'\-]*`)
+
+// names flags capitalised names and acronyms that the source lacks.
+func (c *checker) names(name string, t text) {
+	type tok struct {
+		start, end int
+		word       string
+		cap        bool
+		initial    bool
+	}
+	var toks []tok
+	for _, m := range nameWordRe.FindAllStringIndex(t.norm, -1) {
+		w := strings.TrimRight(t.norm[m[0]:m[1]], "'-")
+		tk := tok{start: m[0], end: m[0] + len(w), word: w}
+		for _, r := range w {
+			if unicode.IsUpper(r) {
+				tk.cap = true
+				break
+			}
+		}
+		before := strings.TrimRight(t.norm[:m[0]], " ")
+		last, _ := utf8.DecodeLastRuneInString(before)
+		tk.initial = before == "" || strings.ContainsRune(".!?:;\"(•-", last)
+		toks = append(toks, tk)
+	}
+	german := c.idx.lang == "de" || c.idx.lang == "lb"
+	for i := 0; i < len(toks); {
+		if !toks[i].cap {
+			i++
+			continue
+		}
+		// A group: capitalised words, with connectors between capitalised words.
+		j := i + 1
+		for j < len(toks) {
+			between := t.norm[toks[j-1].end:toks[j].start]
+			if strings.TrimSpace(between) != "" && between != "'s " {
+				break
+			}
+			if toks[j].cap {
+				j++
+				continue
+			}
+			if connectors[strings.ToLower(toks[j].word)] && j+1 < len(toks) && toks[j+1].cap {
+				j += 2
+				continue
+			}
+			break
+		}
+		group, i0 := toks[i:j], i
+		i = j
+		var missing []string
+		var checked []tok
+		for k, tk := range group {
+			lw := strings.ToLower(trimPossessive(tk.word))
+			if !tk.cap || lw == "i" || monthNames[lw] > 0 || weekdayNames[lw] > 0 {
+				continue
+			}
+			acronym := isAcronym(tk.word)
+			if !acronym {
+				if tk.initial && k == 0 && (len(group) == 1 || sentenceStarters[lw] || c.idx.hasPhrase(lw)) {
+					continue // an ordinary word starting a sentence
+				}
+				if german && (len(group) == 1 || k > 0 && germanDeterminers[strings.ToLower(group[k-1].word)] ||
+					k == 0 && i0 > 0 && germanDeterminers[strings.ToLower(toks[i0-1].word)]) {
+					continue // German capitalises every noun; names rarely follow an article
+				}
+			}
+			checked = append(checked, tk)
+			if acronym && c.idx.expands(lw) {
+				continue
+			}
+			if !c.idx.hasWord(lw) && !c.idx.hasDemonym(lw) {
+				missing = append(missing, tk.word)
+			}
+		}
+		// Two known words joined into a name the source never uses ("Jane Khan").
+		if len(missing) == 0 {
+			for k := 1; k < len(checked); k++ {
+				a, b := strings.ToLower(checked[k-1].word), strings.ToLower(trimPossessive(checked[k].word))
+				if titles[a] || titles[b] || checked[k].start-checked[k-1].end > 2 {
+					continue
+				}
+				if !c.idx.hasPhrase(a+" "+b) && !c.idx.hasPhrase(b+" "+a) {
+					missing = append(missing, checked[k-1].word+" "+checked[k].word)
+				}
+			}
+		}
+		if len(missing) > 0 {
+			c.add(Flag{name, KindName, t.span(group[0].start, group[len(group)-1].end),
+				"Name not found in the source: " + strings.Join(missing, ", ") + "."})
+		}
+	}
+}
+
+var germanDeterminers = map[string]bool{"der": true, "die": true, "das": true, "den": true, "dem": true, "des": true,
+	"ein": true, "eine": true, "einen": true, "einem": true, "einer": true, "eines": true, "kein": true, "keine": true,
+	"diese": true, "dieser": true, "dieses": true, "diesen": true, "jede": true, "jeder": true, "jedes": true,
+	"neue": true, "neuen": true, "neuer": true, "unsere": true, "ihre": true, "seine": true, "im": true, "am": true, "zum": true, "zur": true, "vom": true, "beim": true}
+
+func isAcronym(w string) bool {
+	upper := 0
+	for _, r := range w {
+		if unicode.IsLower(r) {
+			return false
+		}
+		if unicode.IsUpper(r) {
+			upper++
+		}
+	}
+	return upper >= 2
+}
+
+func trimPossessive(w string) string {
+	for _, s := range []string{"'s", "'S", "s'"} {
+		if strings.HasSuffix(w, s) && len(w) > len(s)+1 {
+			if s == "s'" {
+				return w[:len(w)-1]
+			}
+			return w[:len(w)-len(s)]
+		}
+	}
+	return strings.TrimSuffix(w, "'")
+}
+
+// hasWord reports whether the source has w (lower case) as a word, allowing a plural or
+// possessive, hyphenated parts, and a shared stem with a capitalised source word
+// ("British" for "Britain").
+func (idx *index) hasWord(w string) bool {
+	if idx.wordSet[w] || idx.wordSet[strings.TrimSuffix(w, "s")] || idx.wordSet[w+"s"] {
+		return true
+	}
+	if strings.Contains(w, "-") {
+		all := true
+		for _, p := range strings.Split(w, "-") {
+			if p != "" && !idx.wordSet[p] {
+				all = false
+			}
+		}
+		if all {
+			return true
+		}
+	}
+	n := utf8.RuneCountInString(w)
+	return n >= 6 && idx.capStems[prefix(w, max(4, n-3))]
+}
+
+// expands reports whether the source spells out acronym (lower case) as words whose
+// initials make it, small joining words aside ("AI": "artificial intelligence").
+func (idx *index) expands(acronym string) bool {
+	letters := []rune(acronym)
+	if len(letters) < 2 || len(letters) > 8 {
+		return false
+	}
+	for i := range idx.wordList {
+		k, j := 0, i
+		for j < len(idx.wordList) && k < len(letters) {
+			w := idx.wordList[j]
+			r, _ := utf8.DecodeRuneInString(w)
+			switch {
+			case r == letters[k]:
+				k++
+			case k > 0 && connectors[w] || k > 0 && (w == "for" || w == "and"):
+			default:
+				j = len(idx.wordList)
+				continue
+			}
+			j++
+		}
+		if k == len(letters) {
+			return true
+		}
+	}
+	return false
+}
+
+// demonyms maps adjectives of place to the places a source may name instead.
+var demonyms = map[string][]string{
+	"british": {"britain", "uk"}, "english": {"england"}, "scottish": {"scotland"}, "welsh": {"wales"},
+	"irish": {"ireland"}, "french": {"france"}, "german": {"germany"}, "spanish": {"spain"}, "italian": {"italy"},
+	"dutch": {"netherlands", "holland"}, "european": {"europe", "eu"}, "american": {"america", "us", "usa"},
+	"chinese": {"china"}, "japanese": {"japan"}, "russian": {"russia"}, "ukrainian": {"ukraine"}, "polish": {"poland"},
+	"swiss": {"switzerland"}, "greek": {"greece"}, "turkish": {"turkey"}, "indian": {"india"}, "canadian": {"canada"},
+	"australian": {"australia"}, "londoners": {"london"}, "uk": {"britain", "england", "scotland", "wales"},
+	"us": {"america", "usa"}, "britain": {"uk", "british"},
+}
+
+func (idx *index) hasDemonym(w string) bool {
+	for _, place := range demonyms[w] {
+		if idx.wordSet[place] {
+			return true
+		}
+	}
+	return false
+}
+
+// speculation lists hedging and forecasting words a faithful summary only uses when
+// its source does.
+var speculation = []string{
+	"likely", "unlikely", "probably", "possibly", "perhaps", "presumably", "potentially", "might", "could",
+	"may have", "may be", "may well", "is expected to", "are expected to", "was expected to", "is set to", "are set to",
+	"poised to", "appears to", "appear to", "seems to", "seem to", "reportedly", "it is understood", "is thought to",
+	"is believed to", "are believed to", "analysts say", "experts say", "according to experts", "signals", "suggests",
+	"suggest", "suggesting", "fears", "hopes", "speculation", "rumoured", "rumored", "no doubt", "undoubtedly", "almost certainly",
+	"is bound to", "will probably", "could lead", "is on track to", "paves the way",
+	"wahrscheinlich", "vermutlich", "könnte", "dürfte", "probablement", "pourrait", "sans doute",
+	"probablemente", "podría", "probabilmente", "potrebbe",
+}
+
+var speculationRe = func() *regexp.Regexp {
+	var alts []string
+	for _, w := range speculation {
+		alts = append(alts, regexp.QuoteMeta(w))
+	}
+	slices.SortFunc(alts, func(a, b string) int { return len(b) - len(a) })
+	return regexp.MustCompile(`(?i)\b(?:` + strings.Join(alts, "|") + `)\b`)
+}()
+
+// speculation flags hedging the source does not use: the house style allows only facts
+// stated in the article.
+func (c *checker) speculation(name string, t text) {
+	for _, m := range speculationRe.FindAllStringIndex(t.norm, -1) {
+		w := strings.ToLower(t.norm[m[0]:m[1]])
+		if strings.HasPrefix(w, "may ") && t.norm[m[0]] == 'M' {
+			continue // the month
+		}
+		if c.idx.hasPhrase(w) {
+			continue
+		}
+		c.add(Flag{name, KindSpeculation, t.span(m[0], m[1]), "Speculative wording the source does not use."})
+	}
+}
+
+// languageFlags flags a draft written in another language than the source's (or the
+// configured one).
+func languageFlags(s Summary, idx *index) []Flag {
+	want := idx.lang
+	if want == "" {
+		return nil
+	}
+	all := strings.Join(append(slices.Clone(s.KeyPoints), s.WhyItMatters, s.WhatItMeansForYou), "\n")
+	got := DetectLanguage(all)
+	if got == "" || got == want {
+		return nil
+	}
+	sec := sections(s)[0]
+	for _, x := range sections(s) {
+		if DetectLanguage(x.text) == got {
+			sec = x
+			break
+		}
+	}
+	return []Flag{{sec.name, KindLanguage, sec.text, fmt.Sprintf(
+		"The draft seems to be written in %s, but it should be in %s.", languageName(got), languageName(want))}}
+}
+
+func languageName(code string) string {
+	names := map[string]string{"en": "English", "de": "German", "fr": "French", "es": "Spanish", "it": "Italian",
+		"nl": "Dutch", "pt": "Portuguese", "sv": "Swedish", "da": "Danish", "pl": "Polish", "ru": "Russian",
+		"uk": "Ukrainian", "el": "Greek", "ar": "Arabic", "he": "Hebrew", "zh": "Chinese", "ja": "Japanese",
+		"ko": "Korean", "hi": "Hindi"}
+	if n, ok := names[code]; ok {
+		return n
+	}
+	return code
 }
 
 func styleFlags(s Summary) []Flag {
@@ -73,7 +758,7 @@ func styleFlags(s Summary) []Flag {
 		}
 	}
 	for _, p := range []struct {
-		name, text         string
+		name, text          string
 		maxWords, maxSents int
 	}{
 		{SectionWhy, s.WhyItMatters, MaxWhyWords, MaxWhySentences},

@@ -1,0 +1,98 @@
+package summary
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode"
+)
+
+// injectionPatterns are the shapes of instructions aimed at a model rather than at
+// readers. News about prompt injection will match too: a flag asks a reviewer to look,
+// it does not block.
+var injectionPatterns = []struct {
+	re   *regexp.Regexp
+	what string
+}{
+	{regexp.MustCompile(`(?i)\b(?:ignore|disregard|forget|override|bypass|skip)\b[^.!?\n]{0,40}?\b(?:previous|prior|above|earlier|preceding|all|any|your|the|these|those|system)\b[^.!?\n]{0,30}?\b(?:instructions?|prompts?|directions?|rules|guidelines|messages?|context|commands?)\b`), "an order to ignore instructions"},
+	{regexp.MustCompile(`(?i)\b(?:new|updated|real|actual|hidden|secret|additional)\s+(?:instructions?|system\s+prompt|task|directive)s?\s*[:\-]`), "a block of new instructions"},
+	{regexp.MustCompile(`(?i)<\|?\s*(?:im_start|im_end|system|assistant|user|endoftext)\s*\|?>|\[/?INST\]|<</?SYS>>|</?(?:system|assistant|instructions?)>|###\s*(?:system|instruction|assistant|user)\b`), "a chat-template role tag"},
+	{regexp.MustCompile(`(?im)^\s*(?:system|assistant|developer)\s*(?:prompt|message)?\s*:`), "a role label"},
+	{regexp.MustCompile(`(?i)\b(?:system|developer)\s+(?:prompt|message|instructions?)\b`), "a mention of the system prompt"},
+	{regexp.MustCompile(`(?i)\byou\s+are\s+(?:now\s+)?(?:an?\s+)?(?:ai|a\.i\.|chatgpt|gpt|claude|gemini|llm|language\s+model|assistant|chatbot|summari[sz]er|helpful|no\s+longer)\b`), `a "you are" role assignment`},
+	{regexp.MustCompile(`(?i)\b(?:as\s+an\s+ai(?:\s+language)?\s+model|act\s+as\s+(?:an?\s+)?(?:ai|assistant|model|different)|pretend\s+(?:to\s+be|you\s+are)|from\s+now\s+on,?\s+you|jailbreak|developer\s+mode|\bDAN\b\s+mode)\b`), "a role-play instruction"},
+	{regexp.MustCompile(`(?i)\b(?:note|message|instruction|attention|reminder)s?\s+(?:to|for)\s+(?:the\s+)?(?:ai|a\.i\.|llms?|language\s+models?|models?|assistants?|chatbots?|summari[sz]ers?|bots?|crawlers?)\b|\b(?:dear|hey|attention)\s+(?:ai|llm|assistant|chatgpt|model|summari[sz]er)\b|\bif\s+you\s+are\s+an?\s+(?:ai|llm|language\s+model|assistant|bot)\b`), "a message addressed to an AI"},
+	{regexp.MustCompile(`(?i)\b(?:ai|llm|language\s+model|assistant|chatbot|summari[sz]er)s?\b[^.!?\n]{0,40}?\b(?:must|should|shall|are\s+instructed\s+to|need\s+to|have\s+to)\s+(?:always\s+)?(?:say|write|describe|state|include|add|mention|call|claim|report|reply|respond|summari[sz]e|recommend|output)\b`), "an instruction to AI systems"},
+	{regexp.MustCompile(`(?i)\b(?:when|if)\s+(?:you\s+)?summari[sz](?:e|ing)\b[^.!?\n]{0,60}?\b(?:say|write|include|add|mention|state|describe|call|claim|tell)\b|\b(?:do\s+not|don't|never)\s+(?:summari[sz]e|mention|reveal|include)\b[^.!?\n]{0,40}\b(?:this|the\s+(?:article|following|above|text))\b`), "an instruction about the summary"},
+	{regexp.MustCompile(`(?i)\b(?:include|add|insert|append|put|embed)\s+(?:this|the\s+following|a|an|our|my)\s+(?:link|url|hyperlink|e-?mail(?:\s+address)?|phone\s+number|contact|referral|coupon|discount\s+code|affiliate)\b|\b(?:include|add|insert|append)\s+(?:a\s+)?(?:link|url)\s+to\b`), "a request to add a link or contact"},
+	{regexp.MustCompile(`(?i)\b(?:respond|reply|answer|write|output)\s+(?:only\s+)?(?:in|with)\s+(?:french|german|spanish|italian|chinese|russian|json|the\s+following|"[^"]{1,40}")\b|\b(?:print|output|repeat)\s+(?:the\s+)?(?:following|your\s+(?:instructions|prompt|system\s+prompt))\b`), "an instruction about the answer"},
+	{regexp.MustCompile(`(?i)<!--|-->|\bdisplay\s*:\s*none\b|\bvisibility\s*:\s*hidden\b|\bfont-size\s*:\s*0\b|\bcolor\s*:\s*(?:#fff(?:fff)?|white)\b`), "hidden-text markup"},
+}
+
+// InjectionFlags looks for instruction-like text in the source (title, byline and text):
+// orders to ignore instructions, role tags and labels, "you are" assignments, messages
+// to AI systems, requests to add links, hidden-text markup and invisible characters.
+// Each becomes a flag of kind "injection" on section "source", so the reviewer checks
+// the draft follows the article and not the injected text.
+func InjectionFlags(src Source) []Flag {
+	all := src.Title + "\n" + src.Byline + "\n" + src.Text
+	var flags []Flag
+	seen := map[string]bool{}
+	for _, p := range injectionPatterns {
+		for _, m := range p.re.FindAllStringIndex(all, 3) {
+			snippet := around(all, m[0], m[1])
+			if seen[snippet] {
+				continue
+			}
+			seen[snippet] = true
+			flags = append(flags, Flag{SectionSource, KindInjection, snippet, fmt.Sprintf(
+				"The article contains %s, which reads like text aimed at an AI model. It was passed to the model as data; check that the draft follows the article, not this text.", p.what)})
+		}
+	}
+	if n := invisible(all); n > 0 {
+		flags = append(flags, Flag{SectionSource, KindInjection, fmt.Sprintf("%d invisible characters", n), fmt.Sprintf(
+			"The article contains %d invisible formatting characters (zero-width, bidirectional or tag characters), which can hide text from readers but not from a model.", n)})
+	}
+	return flags
+}
+
+// around returns the match widened to whole words, at most about 160 characters.
+func around(s string, start, end int) string {
+	from, to := max(0, start-40), min(len(s), end+60)
+	for from > 0 && from < start && !isBoundary(s[from-1]) {
+		from++
+	}
+	for to < len(s) && to > end && !isBoundary(s[to]) {
+		to--
+	}
+	out := strings.Join(strings.Fields(s[from:to]), " ")
+	if r := []rune(out); len(r) > 200 {
+		out = string(r[:200]) + "…"
+	}
+	return out
+}
+
+func isBoundary(b byte) bool { return b == ' ' || b == '\n' || b == '\t' }
+
+// invisible counts characters that render as nothing: zero-width and bidirectional
+// controls, and Unicode tag characters (used for "ASCII smuggling").
+func invisible(s string) int {
+	n := 0
+	for _, r := range s {
+		switch {
+		case r == '\u200b' || r == '\u200c' || r == '\u200d' || r == '\u2060' || r == '\u2062' || r == '\u2063' || r == '\u2064':
+			n++
+		case r >= '\u202a' && r <= '\u202e', r >= '\u2066' && r <= '\u2069':
+			n++
+		case r >= 0xE0000 && r <= 0xE007F:
+			n++
+		case unicode.Is(unicode.Cf, r) && r != '\u00ad' && r != '\ufeff' && r != '\u200e' && r != '\u200f':
+			n++
+		}
+	}
+	// A stray joiner or two occur in emoji and Indic text; many are a pattern.
+	if n < 3 {
+		return 0
+	}
+	return n
+}

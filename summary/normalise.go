@@ -1,0 +1,80 @@
+package summary
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// text is a normalised copy of a section or source, with a map back to the original so
+// that flags can quote the section as it was written.
+type text struct {
+	orig string
+	norm string
+	offs []int // offs[i] is the byte in orig where norm's byte i came from; len(norm)+1 entries
+}
+
+// normalise applies NFKC, unifies quotation marks and dashes, drops soft hyphens and
+// zero-width characters, and turns any white space into a plain space.
+func normalise(s string) text {
+	t := text{orig: s}
+	var b strings.Builder
+	for i, r := range s {
+		var rep string
+		switch {
+		case r == '\u00ad' || r == '\u200b' || r == '\u200c' || r == '\u200d' || r == '\u2060' || r == '\ufeff':
+			continue
+		case strings.ContainsRune("“”„‟«»〝〞＂", r):
+			rep = `"`
+		case strings.ContainsRune("‘’‚‛‹›`´", r):
+			rep = "'"
+		case strings.ContainsRune("‐‑‒–—―−", r):
+			rep = "-"
+		case unicode.IsSpace(r):
+			rep = " "
+		case r < utf8.RuneSelf:
+			rep = string(r)
+		default:
+			rep = norm.NFKC.String(string(r))
+		}
+		for range len(rep) {
+			t.offs = append(t.offs, i)
+		}
+		b.WriteString(rep)
+	}
+	t.offs = append(t.offs, len(s))
+	t.norm = b.String()
+	return t
+}
+
+// span returns the original text behind norm[start:end].
+func (t text) span(start, end int) string {
+	if start < 0 || end > len(t.norm) || start >= end {
+		return ""
+	}
+	o1, o2 := t.offs[start], t.offs[end]
+	if end < len(t.norm) && t.offs[end] == t.offs[end-1] {
+		// end falls inside the expansion of one rune: take that whole rune.
+		_, size := utf8.DecodeRuneInString(t.orig[t.offs[end-1]:])
+		o2 = t.offs[end-1] + size
+	}
+	return strings.TrimSpace(t.orig[o1:o2])
+}
+
+// mask blanks norm[start:end] (with spaces) so later checks skip it.
+func (t *text) mask(start, end int) {
+	t.norm = t.norm[:start] + strings.Repeat(" ", end-start) + t.norm[end:]
+}
+
+// words returns the lower-case words of s: runs of letters, marks and digits.
+func words(s string) []string {
+	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && !unicode.IsMark(r)
+	})
+}
+
+// wordString joins the words of s with single spaces, padded with one space each side,
+// for whole-word substring matching.
+func wordString(s string) string { return " " + strings.Join(words(s), " ") + " " }
