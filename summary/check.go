@@ -365,7 +365,7 @@ func init() {
 }
 
 var (
-	isoDateRe = regexp.MustCompile(`\b(?:1[89]|20)\d{2}-(\d{2})-\d{2}\b`)
+	isoDateRe  = regexp.MustCompile(`\b(?:1[89]|20)\d{2}-(\d{2})-\d{2}\b`)
 	dateWordRe = regexp.MustCompile(`\b[\p{L}]+\b`)
 	relativeRe = regexp.MustCompile(`(?i)\b(yesterday|today|tomorrow|tonight|this (?:morning|afternoon|evening|week|weekend|month|year)|` +
 		`(?:last|next) (?:night|week|weekend|month|year|monday|tuesday|wednesday|thursday|friday|saturday|sunday|spring|summer|autumn|winter)|` +
@@ -758,7 +758,7 @@ func styleFlags(s Summary) []Flag {
 		}
 	}
 	for _, p := range []struct {
-		name, text          string
+		name, text         string
 		maxWords, maxSents int
 	}{
 		{SectionWhy, s.WhyItMatters, MaxWhyWords, MaxWhySentences},
