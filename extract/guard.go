@@ -191,6 +191,13 @@ func (g *guard) checkURL(u *url.URL) *Error {
 		}
 		port = uint16(n)
 	}
+	// A private address is the more serious refusal: report it before an odd port.
+	if a, ok := parseIPHost(host); ok && !g.allowPrivate {
+		var ge *guardError
+		if err := g.checkAddr(netip.AddrPortFrom(a, port)); errors.As(err, &ge) && ge.why == "private" {
+			return &Error{Kind: KindRefused, Reason: ge.reason(), Err: err}
+		}
+	}
 	if !g.portAllowed(port) {
 		return errorf(KindRefused, nil, "The address uses port %d; newsdesk only fetches from the standard web ports 80 and 443.", port)
 	}
