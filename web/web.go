@@ -53,7 +53,7 @@ func New(db *store.DB, q *queue.Queue, cfg Config) *Server {
 func (s *Server) routes() {
 	m := s.mux
 	// Editors' and reviewers' API.
-	m.Handle("POST /api/v1/articles", s.need(editor, s.submit))
+	m.Handle("POST /api/v1/articles", s.need(editor, s.limitSubmit(s.submit)))
 	m.Handle("GET /api/v1/articles", s.need(editor, s.listArticles))
 	m.Handle("GET /api/v1/articles/{id}", s.need(editor, s.getArticle))
 	m.Handle("GET /api/v1/articles/{id}/versions/{version}", s.need(editor, s.getVersion))
