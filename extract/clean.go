@@ -19,9 +19,9 @@ var (
 	promoRules = []phraseRule{
 		rule("sign", `\bsign(ing)? up (for|to) (our|the|my|his|her)\b.{0,40}\b(newsletter|briefing|alerts?|updates|emails?|list)\b|\bsign up (now|today|here)\b`),
 		rule("subscribe", `\bsubscribe (now|today|here)\b|\bsubscribe to (our|the)\b.{0,40}\b(newsletter|channel|podcast|magazine|print|digital)\b`),
-		rule("newsletter", `\bnewsletters?\b`),
+		rule("newsletter", `\b(sign|subscri|inbox|deliver|get|receive|free|daily|weekly|morning|evening)`),
 		rule("inbox", `\b(in|to) your inbox\b`),
-		rule("follow", `\bfollow (us|him|her|them|me)\b|\bfollow @`),
+		rule("follow", `\bfollow (us|him|her|them|me)\b.{0,30}\b(on|at) @?(twitter|facebook|instagram|x|linkedin|tiktok|youtube|threads|bluesky|mastodon|social)\b|\bfollow @|\bfollow .{1,40} on (twitter|facebook|instagram|linkedin|tiktok|youtube|threads|bluesky|mastodon|social media)\b`),
 		rule("twitter @", ``),
 		rule("click here", ``), rule("tap here", ``),
 		rule(" app", `\b(get|download) (the|our) .{0,30}\bapp\b`),
@@ -60,9 +60,9 @@ var (
 
 	// bylineRe and datelineRe match the bylines and timestamps that pages print around
 	// the article text.
-	bylineRe   = regexp.MustCompile(`(?i)^(by|por|von|par|di|door|av|af)\s+\p{Lu}[\p{L}.'’-]*(\s+[\p{L}.'’-]+){0,5}(\s*(,|and|&|\||·|-|–)\s*.*)?$`)
+	bylineRe   = regexp.MustCompile(`^(?i:by|por|von|par|di|door|av|af)\s+\p{Lu}[\p{L}.'’-]*(\s+[\p{L}.'’-]+){0,5}(\s*(,|and|&|\||·|-|–)\s*.*)?$`)
 	datelineRe = regexp.MustCompile(`(?i)\b(published|updated|posted|modified|last updated|publicado|aktualisiert|veröffentlicht|publié|pubblicato)\b`)
-	monthRe    = regexp.MustCompile(`(?i)\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\b|\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}:\d{2}\b`)
+	monthRe    = regexp.MustCompile(`(?i)\b(january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b\.?|\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}:\d{2}\b`)
 )
 
 // cleanText removes debris paragraphs from extracted text (paragraphs separated by a blank
@@ -155,31 +155,35 @@ func isHeadlineLike(p string, words int) bool {
 
 func isByline(p string) bool {
 	p = strings.TrimSpace(p)
+	if strings.HasSuffix(p, ".") || strings.HasSuffix(p, "!") || strings.HasSuffix(p, "?") || countWords(p) > 8 {
+		return false // a sentence ("By Tuesday, the fire had spread.")
+	}
 	return bylineRe.MatchString(p)
 }
 
 // isDateline reports whether p is mostly a timestamp ("Updated: Tue., Nov. 19, 2019").
 func isDateline(p string) bool {
-	if strings.HasSuffix(strings.TrimSpace(p), ".") && !monthRe.MatchString(p[max(0, len(p)-6):]) {
-		return false // a sentence, not a timestamp
+	if !monthRe.MatchString(p) {
+		return false
 	}
-	if datelineRe.MatchString(p) && monthRe.MatchString(p) {
+	if datelineRe.MatchString(p) {
 		return true
 	}
-	letters := 0
+	if strings.HasSuffix(strings.TrimSpace(p), ".") {
+		return false // a sentence, not a timestamp
+	}
+	letters, rest := 0, 0
 	for _, r := range p {
 		if unicode.IsLetter(r) {
 			letters++
 		}
 	}
-	stripped := monthRe.ReplaceAllString(p, "")
-	rest := 0
-	for _, r := range stripped {
+	for _, r := range monthRe.ReplaceAllString(p, "") {
 		if unicode.IsLetter(r) {
 			rest++
 		}
 	}
-	return monthRe.MatchString(p) && rest <= 8 && letters < 40
+	return rest <= 8 && letters < 40
 }
 
 // isTitle reports whether p repeats the page's headline.
