@@ -68,7 +68,13 @@ apt_install() {
 	is_root || die "$* missing, and installing it needs root (apt-get install -y $*); there is no sudo here"
 	command -v apt-get >/dev/null || die "$* missing and this is not a Debian-like system (no apt-get); install it by hand"
 	if [ "$APT_UPDATED" = 0 ]; then
-		run apt-get -o DPkg::Lock::Timeout=300 update -qq
+		# A failed update (a mirror down, no network) is not fatal while older package
+		# lists exist: the install below may still find what it needs in them or in the cache.
+		if ! run apt-get -o DPkg::Lock::Timeout=300 update -qq; then
+			compgen -G '/var/lib/apt/lists/*_Packages' >/dev/null ||
+				die "apt-get update failed and there are no package lists to fall back on"
+			say "apt-get update failed; going on with the package lists already on this machine"
+		fi
 		APT_UPDATED=1
 	fi
 	run env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq "$@"
@@ -236,18 +242,22 @@ ensure_nats() {
 		bin="$(command -v nats-server || echo /usr/sbin/nats-server)"
 	fi
 
-	local store log
+	local store log pidfile
 	if is_root; then
 		store="${NEWSDESK_NATS_STORE_DIR:-/var/lib/nats-server}"
 		log=/var/log/nats-server.log
+		pidfile=/run/newsdesk-nats-server.pid
 	else
 		store="${NEWSDESK_NATS_STORE_DIR:-${XDG_STATE_HOME:-$HOME/.local/state}/newsdesk/nats}"
 		log="$store.log"
+		pidfile="$store.pid"
 	fi
 	say "nats: starting $bin with JetStream, store $store, log $log"
 	run mkdir -p "$store"
 	if command -v start-stop-daemon >/dev/null; then
-		run start-stop-daemon --start --background --exec "$bin" -- \
+		# The pid file scopes the "already running?" check to the server started here: by
+		# --exec alone, any nats-server on another port would count.
+		run start-stop-daemon --start --background --make-pidfile --pidfile "$pidfile" --exec "$bin" -- \
 			-a 127.0.0.1 -p 4222 -js -sd "$store" -l "$log"
 	else
 		if [ "$DRY_RUN" = 1 ]; then
