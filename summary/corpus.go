@@ -97,7 +97,9 @@ type Report struct {
 	HandInvented, HandCaught int
 	// Clean counts clean drafts; CleanFlagged those that got any flag on a draft section.
 	Clean, CleanFlagged int
-	Misses              []Miss
+	// ByKind counts invented items and caught ones per kind: [invented, caught].
+	ByKind map[string][2]int
+	Misses []Miss
 	// FalseFlags are the flags on clean drafts, by case and draft.
 	FalseFlags []Miss
 }
@@ -154,6 +156,12 @@ func Evaluate(cases []Case) Report {
 }
 
 func (r *Report) score(caseName, draft string, flags []Flag, want Flag, hand bool) {
+	if r.ByKind == nil {
+		r.ByKind = map[string][2]int{}
+	}
+	k := r.ByKind[want.Kind]
+	k[0]++
+	defer func() { r.ByKind[want.Kind] = k }()
 	r.Invented++
 	if hand {
 		r.HandInvented++
@@ -170,6 +178,7 @@ func (r *Report) score(caseName, draft string, flags []Flag, want Flag, hand boo
 		return
 	}
 	r.Caught++
+	k[1]++
 	if hand {
 		r.HandCaught++
 	}

@@ -302,27 +302,27 @@ func GroundedSummary(c *Call) (s summary.Summary, ok bool) {
 			}
 		}
 	} else {
-		var rest []string
-		for _, sent := range summary.Sentences(text) {
-			n := summary.WordCount(sent)
-			switch {
-			case n < 4 || n > 30:
-			case len(s.KeyPoints) < 4:
-				s.KeyPoints = append(s.KeyPoints, sent)
-			default:
-				rest = append(rest, sent)
+		// Sentences in the house length, or a little longer when there are too few.
+		var picked []string
+		for _, limit := range []int{summary.MaxKeyPointWords, 35} {
+			picked = nil
+			for _, sent := range summary.Sentences(text) {
+				if n := summary.WordCount(sent); n >= 4 && n <= limit {
+					picked = append(picked, sent)
+				}
+			}
+			if len(picked) >= 4 {
+				break
 			}
 		}
-		if len(rest) > 0 {
-			s.WhyItMatters = rest[0]
+		if len(picked) < 4 {
+			return s, false
 		}
+		n := min(4, len(picked)-1)
+		s.KeyPoints, s.WhyItMatters = picked[:n], picked[n]
 	}
-	if len(s.KeyPoints) < 3 {
+	if len(s.KeyPoints) < 3 || s.WhyItMatters == "" {
 		return s, false
-	}
-	if s.WhyItMatters == "" {
-		s.WhyItMatters = s.KeyPoints[len(s.KeyPoints)-1]
-		s.KeyPoints = s.KeyPoints[:len(s.KeyPoints)-1]
 	}
 	s.WhatItMeansForYou = "The article does not describe any direct effect on readers yet."
 	return s, true
