@@ -1,0 +1,354 @@
+//go:build chaos
+
+package chaos
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"newsdesk/pgcluster"
+	"newsdesk/testenv"
+)
+
+// llmPerArticle is the LLM requests one article may cost: MaxDeliver (5) deliveries, each
+// with one repair of an unusable answer.
+const llmPerArticle = 5 * 2
+
+// setup starts a scenario's services: a fresh database on the test Postgres, a nats-server
+// of its own, the page server and the fake provider. env overrides the default tuning.
+func setup(t *testing.T, env map[string]string) (*services, *natsNode) {
+	t.Helper()
+	s := &services{
+		dbURL:      testenv.Database(t),
+		pages:      newPages(t),
+		llm:        newFakeLLM(t),
+		adminToken: testenv.RandomName("chaos-admin-token-"),
+		dataDir:    t.TempDir(),
+		env:        defaultEnv(),
+	}
+	for k, v := range env {
+		s.env[k] = v
+	}
+	n := newNATS(t, "n1", 0, nil)
+	s.natsURL = n.url()
+	return s, n
+}
+
+func stories(p *pages, tag string, n int) []string {
+	urls := make([]string, n)
+	for i := range urls {
+		urls[i] = p.story(tag, i)
+	}
+	return urls
+}
+
+// countStatus counts articles in a status.
+func countStatus(t testing.TB, dbURL, status string) int {
+	ctx, cancel := ctxTimeout(10 * time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		return -1 // Postgres may be down on purpose
+	}
+	defer conn.Close(ctx)
+	var n int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM articles WHERE status = $1`, status).Scan(&n); err != nil {
+		return -1
+	}
+	return n
+}
+
+func waitDrafts(t testing.TB, s *services, n int, d time.Duration) {
+	t.Helper()
+	waitUntil(t, d, fmt.Sprintf("%d drafts", n), func() bool { return countStatus(t, s.dbURL, "draft") >= n })
+}
+
+// TestKillWorkerMidLLMCall kills the only worker with SIGKILL while the fake provider is
+// holding its LLM calls, over and over during a 300-article run, restarting it each time.
+// The killed jobs come back after the ack wait; the lease and the drafts' unique generation
+// keep each article to one draft.
+func TestKillWorkerMidLLMCall(t *testing.T) {
+	s, _ := setup(t, nil)
+	s.llm.setLatency(700 * time.Millisecond)
+	a := s.api(t, "api")
+	w := s.worker(t, "worker", nil)
+	l := newLedger()
+	l.mustSubmit(t, a, s.adminToken, stories(s.pages, "kill", 300), 100)
+
+	kills, midCall := 0, 0
+	for kills < 8 {
+		// Let the restarted worker get going, then strike while calls are in flight.
+		time.Sleep(2*time.Second + rand.N(1500*time.Millisecond))
+		if countStatus(t, s.dbURL, "draft") > 270 {
+			break
+		}
+		if s.llm.active.Load() > 0 {
+			midCall++
+		}
+		w.kill()
+		kills++
+		w = s.worker(t, "worker", nil)
+	}
+	c := invariant(t, "kill -9 worker mid-LLM-call", s, l, 3*time.Minute, llmPerArticle)
+	t.Logf("%d kills, %d of them with LLM calls in flight", kills, midCall)
+	if midCall < 3 {
+		t.Errorf("only %d of %d kills landed during an LLM call; the scenario did not test what it claims", midCall, kills)
+	}
+	if c.Drafts+c.Failed != 300 {
+		t.Errorf("drafts+failed = %d, want 300", c.Drafts+c.Failed)
+	}
+}
+
+// TestCrashBetweenCommitAndPublish makes the worker exit right after committing an extract
+// result (before publishing the summarise job) and after committing a draft (before the
+// ack); a supervisor restarts it. The reconciler publishes what the dead worker never did.
+func TestCrashBetweenCommitAndPublish(t *testing.T) {
+	s, _ := setup(t, nil)
+	a := s.api(t, "api")
+	_, stop := s.supervise(t, "worker", map[string]string{"NEWSDESK_FAULTS": "exit-after-extract-commit:0.3,exit-after-draft-commit:0.1"})
+	l := newLedger()
+	l.mustSubmit(t, a, s.adminToken, stories(s.pages, "commit", 40), 40)
+	c := invariant(t, "crash between commit and publish", s, l, 3*time.Minute, llmPerArticle)
+	restarts := stop()
+	t.Logf("worker restarted %d times", restarts)
+	if restarts == 0 {
+		t.Error("the fault never fired")
+	}
+	if c.Drafts != 40 {
+		t.Errorf("drafts = %d, want 40 (a crash is no reason to fail an article)", c.Drafts)
+	}
+}
+
+// TestNATSRestart kills nats-server mid-run and starts it again on the same store.
+func TestNATSRestart(t *testing.T) {
+	s, n := setup(t, nil)
+	s.llm.setLatency(200 * time.Millisecond)
+	a := s.api(t, "api")
+	s.worker(t, "worker", nil)
+	l := newLedger()
+	l.mustSubmit(t, a, s.adminToken, stories(s.pages, "natsrestart", 100), 100)
+	waitDrafts(t, s, 20, time.Minute)
+	n.stop()
+	time.Sleep(2 * time.Second)
+	n.start(t)
+	c := invariant(t, "nats-server restarted mid-run", s, l, 2*time.Minute, llmPerArticle)
+	if c.Drafts != 100 {
+		t.Errorf("drafts = %d, want 100", c.Drafts)
+	}
+}
+
+// TestNATSDataLost stops nats-server mid-run, deletes its data directory and starts it
+// empty: workers recreate the stream and the reconciler republishes from Postgres.
+func TestNATSDataLost(t *testing.T) {
+	s, n := setup(t, map[string]string{"NEWSDESK_REPUBLISH_AFTER": "8s"})
+	s.llm.setLatency(200 * time.Millisecond)
+	a := s.api(t, "api")
+	s.worker(t, "worker", nil)
+	l := newLedger()
+	l.mustSubmit(t, a, s.adminToken, stories(s.pages, "natslost", 100), 100)
+	waitDrafts(t, s, 20, time.Minute)
+	n.stop()
+	if err := os.RemoveAll(n.storeDir()); err != nil {
+		t.Fatal(err)
+	}
+	n.start(t)
+	c := invariant(t, "broker data directory lost", s, l, 2*time.Minute, llmPerArticle)
+	if c.Drafts != 100 {
+		t.Errorf("drafts = %d, want 100", c.Drafts)
+	}
+}
+
+// TestPostgresRestart runs the pipeline on a private Postgres and stops and starts it
+// mid-run.
+func TestPostgresRestart(t *testing.T) {
+	dir, err := os.MkdirTemp("", "ndpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	ctx := t.Context()
+	cl, err := pgcluster.Start(ctx, filepath.Join(dir, "pg"), log)
+	if err != nil {
+		t.Fatalf("start private Postgres: %v", err)
+	}
+	t.Cleanup(func() { _ = cl.Stop(context.Background()) })
+
+	s := &services{dbURL: cl.DSN(), pages: newPages(t), llm: newFakeLLM(t),
+		adminToken: testenv.RandomName("chaos-admin-token-"), dataDir: t.TempDir(), env: defaultEnv()}
+	s.natsURL = newNATS(t, "n1", 0, nil).url()
+	s.llm.setLatency(200 * time.Millisecond)
+	a := s.api(t, "api")
+	s.worker(t, "worker", nil)
+	l := newLedger()
+	l.mustSubmit(t, a, s.adminToken, stories(s.pages, "pgrestart", 80), 80)
+	waitDrafts(t, s, 15, time.Minute)
+	if err := cl.Stop(ctx); err != nil {
+		t.Fatalf("stop Postgres: %v", err)
+	}
+	time.Sleep(3 * time.Second)
+	cl, err = pgcluster.Start(ctx, filepath.Join(dir, "pg"), log)
+	if err != nil {
+		t.Fatalf("restart Postgres: %v", err)
+	}
+	if cl.DSN() != s.dbURL {
+		t.Fatalf("Postgres came back at %s, not %s", cl.DSN(), s.dbURL)
+	}
+	c := invariant(t, "Postgres restarted mid-run", s, l, 2*time.Minute, llmPerArticle)
+	if c.Drafts != 80 {
+		t.Errorf("drafts = %d, want 80", c.Drafts)
+	}
+}
+
+// TestSameURLConcurrently submits the same URLs from many editors at once through two API
+// processes: each URL gets one article id.
+func TestSameURLConcurrently(t *testing.T) {
+	s, _ := setup(t, nil)
+	apis := []*api{s.api(t, "api-1"), s.api(t, "api-2")}
+	s.worker(t, "worker", nil)
+	l := newLedger()
+	urls := stories(s.pages, "same", 5)
+	ids := make([][]string, 40)
+	var wg sync.WaitGroup
+	for i := range ids {
+		wg.Go(func() {
+			got, err := l.submit(t, apis[i%2], s.adminToken, urls)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			ids[i] = got
+		})
+	}
+	wg.Wait()
+	for i := range ids {
+		for j, id := range ids[i] {
+			if id != ids[0][j] {
+				t.Errorf("submitter %d got id %s for %s, submitter 0 got %s", i, id, urls[j], ids[0][j])
+			}
+		}
+	}
+	c := invariant(t, "same URL submitted concurrently", s, l, time.Minute, llmPerArticle)
+	if c.Articles != 5 || c.Drafts != 5 || c.ExtraLLMCalls != 0 {
+		t.Errorf("got %d articles, %d drafts, %d extra LLM calls; want 5, 5, 0", c.Articles, c.Drafts, c.ExtraLLMCalls)
+	}
+}
+
+// TestRedeliveryAfterSideEffect finishes jobs without acknowledging them, so JetStream
+// delivers them again after their side effect: the second delivery must find the work done.
+func TestRedeliveryAfterSideEffect(t *testing.T) {
+	s, _ := setup(t, nil)
+	a := s.api(t, "api")
+	w := s.worker(t, "worker", map[string]string{"NEWSDESK_FAULTS": "skip-ack:0.5"})
+	l := newLedger()
+	l.mustSubmit(t, a, s.adminToken, stories(s.pages, "skipack", 40), 40)
+	c := invariant(t, "delivered again after side effect", s, l, 2*time.Minute, llmPerArticle)
+	// Redeliveries of the unacknowledged jobs arrive one ack wait later; give them time to
+	// be handled before counting.
+	time.Sleep(5 * time.Second)
+	skipped := w.countInLog("fault: not acknowledging")
+	t.Logf("%d jobs finished without an ack", skipped)
+	if skipped == 0 {
+		t.Error("the skip-ack fault never fired")
+	}
+	if c.Drafts != 40 || s.llm.requests() != 40 {
+		t.Errorf("drafts = %d, LLM requests = %d; want 40 and 40 (a redelivery must not call the LLM again)", c.Drafts, s.llm.requests())
+	}
+}
+
+// TestLLMSlowerThanAckWait answers every LLM call after 5s while the summarise ack wait is
+// 2s: InProgress heartbeats must keep each job with its worker, one call per article.
+func TestLLMSlowerThanAckWait(t *testing.T) {
+	s, _ := setup(t, map[string]string{"NEWSDESK_ACK_WAIT_SUMMARISE": "2s"})
+	s.llm.setLatency(5 * time.Second)
+	a := s.api(t, "api")
+	s.worker(t, "worker", nil)
+	l := newLedger()
+	l.mustSubmit(t, a, s.adminToken, stories(s.pages, "slow", 12), 12)
+	c := invariant(t, "LLM slower than the ack wait", s, l, 2*time.Minute, llmPerArticle)
+	if c.Drafts != 12 || c.ExtraLLMCalls != 0 {
+		t.Errorf("drafts = %d, extra LLM calls = %d; want 12 and 0", c.Drafts, c.ExtraLLMCalls)
+	}
+}
+
+// TestPoisonJobs mixes good articles with a 404, a PDF and articles the LLM always answers
+// with garbage: each poison job fails with a reason after at most MaxDeliver deliveries.
+func TestPoisonJobs(t *testing.T) {
+	s, _ := setup(t, nil)
+	a := s.api(t, "api")
+	s.worker(t, "worker", nil)
+	l := newLedger()
+	var urls []string
+	for i := range 5 {
+		urls = append(urls, s.pages.story("good", i), s.pages.gone(i), s.pages.pdf(i), s.pages.story("garbage", i))
+	}
+	l.mustSubmit(t, a, s.adminToken, urls, len(urls))
+	c := invariant(t, "poison jobs (404, PDF, garbage LLM)", s, l, 2*time.Minute, llmPerArticle)
+	if c.Drafts != 5 || c.Failed != 15 {
+		t.Errorf("drafts = %d, failed = %d; want 5 and 15", c.Drafts, c.Failed)
+	}
+	for story, n := range s.llm.perStory() {
+		if n > llmPerArticle {
+			t.Errorf("story %s cost %d LLM requests, more than %d", story, n, llmPerArticle)
+		}
+	}
+	ctx, cancel := ctxTimeout(10 * time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, s.dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	rows, err := conn.Query(ctx, `SELECT url, error FROM articles WHERE status = 'failed' ORDER BY url`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var u, reason string
+		if err := rows.Scan(&u, &reason); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("failed %s: %s", u, reason)
+	}
+}
+
+// TestSIGTERMUnderLoad sends SIGTERM to a busy worker: it must stop within the drain
+// deadline, and after a restart nothing is lost.
+func TestSIGTERMUnderLoad(t *testing.T) {
+	const drain = 4 * time.Second
+	s, _ := setup(t, map[string]string{"NEWSDESK_DRAIN_TIMEOUT": drain.String()})
+	s.llm.setLatency(time.Second)
+	a := s.api(t, "api")
+	w := s.worker(t, "worker", nil)
+	l := newLedger()
+	l.mustSubmit(t, a, s.adminToken, stories(s.pages, "sigterm", 80), 80)
+	waitDrafts(t, s, 10, time.Minute)
+	waitUntil(t, 10*time.Second, "LLM calls in flight", func() bool { return s.llm.active.Load() > 0 })
+	inFlight := s.llm.active.Load()
+	start := time.Now()
+	w.signal(syscall.SIGTERM)
+	// The deadline, plus time for settling the messages and closing connections.
+	if !w.wait(drain + 5*time.Second) {
+		t.Fatalf("worker still running %s after SIGTERM (drain timeout %s)", time.Since(start).Round(time.Millisecond), drain)
+	}
+	took := time.Since(start)
+	if w.err != nil {
+		t.Errorf("worker exited with %v after SIGTERM, want status 0", w.err)
+	}
+	t.Logf("worker stopped %s after SIGTERM with %d LLM calls in flight", took.Round(time.Millisecond), inFlight)
+	s.worker(t, "worker-2", nil)
+	c := invariant(t, "SIGTERM under load", s, l, 2*time.Minute, llmPerArticle)
+	if c.Drafts != 80 {
+		t.Errorf("drafts = %d, want 80", c.Drafts)
+	}
+}
