@@ -106,7 +106,8 @@ func (l *Limiter) refill(now time.Time) {
 }
 
 // Throttled tells the limiter the provider answered 429: every caller pauses for wait
-// (at least a second) and the rates drop by half, down to a tenth of the limits.
+// (a second when the provider named no wait) and the rates drop by half, down to a
+// tenth of the limits.
 func (l *Limiter) Throttled(wait time.Duration) {
 	if l == nil {
 		return
@@ -117,14 +118,17 @@ func (l *Limiter) Throttled(wait time.Duration) {
 	if l.tpm > 0 {
 		l.refill(now)
 	}
-	if t := now.Add(max(wait, time.Second)); t.After(l.pausedUntil) {
+	if wait <= 0 {
+		wait = time.Second
+	}
+	if t := now.Add(wait); t.After(l.pausedUntil) {
 		l.pausedUntil = t
 	}
 	l.factor = max(0.1, l.factor/2)
 }
 
-// Succeeded tells the limiter a request went through; the rates recover by 10% of what
-// they lost.
+// Succeeded tells the limiter a request went through; the rates recover by 5% of the
+// limits a time (additive increase after a multiplicative decrease).
 func (l *Limiter) Succeeded() {
 	if l == nil {
 		return
@@ -135,7 +139,7 @@ func (l *Limiter) Succeeded() {
 		if l.tpm > 0 {
 			l.refill(l.now())
 		}
-		l.factor = min(1, l.factor+0.1*(1-l.factor)+0.01)
+		l.factor = min(1, l.factor+0.05)
 	}
 }
 

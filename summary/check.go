@@ -71,6 +71,8 @@ func sections(s Summary) []section {
 // names.
 func Check(s Summary, src Source) []Flag {
 	idx := newIndex(src)
+	injections := InjectionFlags(src)
+	idx.markInjected(injections)
 	c := &checker{idx: idx, seen: map[string]bool{}, flags: []Flag{}}
 	for _, sec := range sections(s) {
 		c.section(sec)
@@ -81,7 +83,7 @@ func Check(s Summary, src Source) []Flag {
 	for _, f := range languageFlags(s, idx) {
 		c.add(f)
 	}
-	for _, f := range InjectionFlags(src) {
+	for _, f := range injections {
 		c.add(f)
 	}
 	return c.flags
@@ -118,6 +120,23 @@ type index struct {
 	months   map[int]bool
 	weekdays map[int]bool
 	links    map[string]bool // lower-case URLs, e-mail addresses and phone digits
+	injected map[string]bool // links that occur in instruction-like text of the source
+}
+
+// markInjected records the links inside injection snippets: the article has them, but
+// only because a page asked the model to repeat them.
+func (idx *index) markInjected(flags []Flag) {
+	for _, f := range flags {
+		t := normalise(f.Text).norm
+		for _, re := range []*regexp.Regexp{urlRe, emailRe} {
+			for _, m := range re.FindAllString(t, -1) {
+				idx.injected[linkKey(m)] = true
+			}
+		}
+		for _, m := range phoneRe.FindAllString(t, -1) {
+			idx.injected[digits(m)] = true
+		}
+	}
 }
 
 func newIndex(src Source) *index {
@@ -129,7 +148,7 @@ func newIndex(src Source) *index {
 	idx := &index{
 		lang: lang, norm: t.norm, lower: strings.ToLower(t.norm), words: wordString(t.norm),
 		wordSet: map[string]bool{}, capStems: map[string]bool{},
-		months: map[int]bool{}, weekdays: map[int]bool{}, links: map[string]bool{},
+		months: map[int]bool{}, weekdays: map[int]bool{}, links: map[string]bool{}, injected: map[string]bool{},
 	}
 	idx.wordList = words(t.norm)
 	for _, w := range idx.wordList {
@@ -247,15 +266,21 @@ func isPhone(s string) bool {
 // links flags URLs, e-mail addresses and phone numbers absent from the source (the
 // symptom of an injected "add this link"), and masks them for the later checks.
 func (c *checker) links(name string, t *text) {
+	const injected = " It comes from text in the article that reads like an instruction to an AI model."
 	for _, m := range emailRe.FindAllStringIndex(t.norm, -1) {
-		if !c.idx.links[linkKey(t.norm[m[0]:m[1]])] {
+		switch k := linkKey(t.norm[m[0]:m[1]]); {
+		case c.idx.injected[k]:
+			c.add(Flag{name, KindEmail, t.span(m[0], m[1]), "E-mail address the article asks models to add." + injected})
+		case !c.idx.links[k]:
 			c.add(Flag{name, KindEmail, t.span(m[0], m[1]), "E-mail address not in the source."})
 		}
 		t.mask(m[0], m[1])
 	}
 	for _, m := range urlRe.FindAllStringIndex(t.norm, -1) {
-		u := t.norm[m[0]:m[1]]
-		if !c.idx.links[linkKey(u)] && !strings.Contains(c.idx.lower, linkKey(u)) {
+		switch k := linkKey(t.norm[m[0]:m[1]]); {
+		case c.idx.injected[k]:
+			c.add(Flag{name, KindURL, t.span(m[0], m[1]), "Link the article asks models to add." + injected})
+		case !c.idx.links[k] && !strings.Contains(c.idx.lower, k):
 			c.add(Flag{name, KindURL, t.span(m[0], m[1]), "Link not in the source."})
 		}
 		t.mask(m[0], m[1])
@@ -265,7 +290,10 @@ func (c *checker) links(name string, t *text) {
 		if !isPhone(p) {
 			continue
 		}
-		if !c.idx.links[digits(p)] {
+		switch k := digits(p); {
+		case c.idx.injected[k]:
+			c.add(Flag{name, KindPhone, t.span(m[0], m[1]), "Phone number the article asks models to add." + injected})
+		case !c.idx.links[k]:
 			c.add(Flag{name, KindPhone, t.span(m[0], m[1]), "Phone number not in the source."})
 		}
 		t.mask(m[0], m[1])
