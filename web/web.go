@@ -68,8 +68,7 @@ func (s *Server) routes() {
 	m.Handle("DELETE /api/v1/tokens/{id}", s.need(admin, s.revokeToken))
 
 	// Public: approved text only.
-	m.HandleFunc("GET /api/v1/published", s.listPublished)
-	m.HandleFunc("GET /api/v1/published/{id}", s.getPublished)
+	s.portalRoutes(m) // /api/v1/published…, /feed.xml, /feed.json, /embed/{id} (web/portal.go)
 
 	// Operations.
 	m.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
