@@ -72,9 +72,9 @@ func pubGzip(b []byte) []byte {
 // pubEntry is one approved summary with its pre-encoded representations.
 type pubEntry struct {
 	sum   store.PublicSummary
-	json  []byte // the publishedJSON object, no trailing newline
-	api   *pubRep   // GET /api/v1/published/{id}
-	embed *pubRep   // GET /embed/{id}
+	json  []byte  // the publishedJSON object, no trailing newline
+	api   *pubRep // GET /api/v1/published/{id}
+	embed *pubRep // GET /embed/{id}
 }
 
 func (c *portalCache) newEntry(p store.PublicSummary) (*pubEntry, error) {
