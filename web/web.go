@@ -76,6 +76,9 @@ func (s *Server) routes() {
 	if s.cfg.Metrics != nil {
 		m.Handle("GET /metrics", s.cfg.Metrics)
 	}
+
+	// The review desk: HTML under /ui, assets under /static (web/ui.go).
+	s.uiRoutes(m)
 }
 
 // Handler returns the server's root handler with its middleware.

@@ -1,0 +1,105 @@
+package web
+
+import (
+	"html/template"
+	"strings"
+)
+
+// diffOp is one run of words in a diff: kept ('='), inserted ('+') or deleted ('-').
+type diffOp struct {
+	Op   byte
+	Text string
+}
+
+// maxDiffCells bounds the LCS table (words of a × words of b). Summaries are a few hundred
+// words; anything larger is shown as replaced wholesale rather than costing memory.
+const maxDiffCells = 4_000_000
+
+// diffWords returns a word-level diff from a to b using the longest common subsequence of
+// their words. Whitespace is normalised to single spaces: reviewers read words, not blanks.
+func diffWords(a, b string) []diffOp {
+	wa, wb := strings.Fields(a), strings.Fields(b)
+	n, m := len(wa), len(wb)
+	var ops []diffOp
+	add := func(op byte, w string) {
+		if k := len(ops); k > 0 && ops[k-1].Op == op {
+			ops[k-1].Text += " " + w
+			return
+		}
+		ops = append(ops, diffOp{op, w})
+	}
+	if n*m > maxDiffCells {
+		if n > 0 {
+			add('-', strings.Join(wa, " "))
+		}
+		if m > 0 {
+			add('+', strings.Join(wb, " "))
+		}
+		return ops
+	}
+	// lcs[i][j] is the LCS length of wa[i:] and wb[j:], so the walk below goes forward.
+	lcs := make([][]int32, n+1)
+	for i := range lcs {
+		lcs[i] = make([]int32, m+1)
+	}
+	for i := n - 1; i >= 0; i-- {
+		for j := m - 1; j >= 0; j-- {
+			if wa[i] == wb[j] {
+				lcs[i][j] = lcs[i+1][j+1] + 1
+			} else {
+				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
+			}
+		}
+	}
+	i, j := 0, 0
+	for i < n && j < m {
+		switch {
+		case wa[i] == wb[j]:
+			add('=', wa[i])
+			i, j = i+1, j+1
+		case lcs[i+1][j] >= lcs[i][j+1]:
+			add('-', wa[i])
+			i++
+		default:
+			add('+', wb[j])
+			j++
+		}
+	}
+	for ; i < n; i++ {
+		add('-', wa[i])
+	}
+	for ; j < m; j++ {
+		add('+', wb[j])
+	}
+	return ops
+}
+
+// diffHTML renders a diff with <del> and <ins>, every word escaped.
+func diffHTML(ops []diffOp) template.HTML {
+	var b strings.Builder
+	for k, op := range ops {
+		if k > 0 {
+			b.WriteByte(' ')
+		}
+		text := template.HTMLEscapeString(op.Text)
+		switch op.Op {
+		case '+':
+			b.WriteString(`<ins><span class="sr-only">[added: </span>` + text + `<span class="sr-only">]</span></ins>`)
+		case '-':
+			b.WriteString(`<del><span class="sr-only">[removed: </span>` + text + `<span class="sr-only">]</span></del>`)
+		default:
+			b.WriteString(text)
+		}
+	}
+	return template.HTML(b.String())
+}
+
+// changed reports whether a diff holds any insertion or deletion.
+func changed(ops []diffOp) bool {
+	for _, op := range ops {
+		if op.Op != '=' {
+			return true
+		}
+	}
+	return false
+}

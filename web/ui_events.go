@@ -1,0 +1,145 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"newsdesk/store"
+)
+
+// hub fans Postgres notifications about article changes out to the browsers watching the
+// review desk. It holds one dedicated connection (outside the pool, which LISTEN would pin)
+// and only while somebody is subscribed.
+type hub struct {
+	db     *store.DB
+	log    *slog.Logger
+	mu     sync.Mutex
+	subs   map[chan string]struct{}
+	cancel context.CancelFunc
+}
+
+func newHub(db *store.DB, log *slog.Logger) *hub {
+	return &hub{db: db, log: log, subs: map[chan string]struct{}{}}
+}
+
+// subscribe returns a channel of changed article ids ("*" means: anything may have changed,
+// query again) and a func that ends the subscription.
+func (h *hub) subscribe() (<-chan string, func()) {
+	ch := make(chan string, 64)
+	h.mu.Lock()
+	h.subs[ch] = struct{}{}
+	if len(h.subs) == 1 {
+		ctx, cancel := context.WithCancel(context.Background())
+		h.cancel = cancel
+		go h.run(ctx)
+	}
+	h.mu.Unlock()
+	return ch, func() {
+		h.mu.Lock()
+		delete(h.subs, ch)
+		if len(h.subs) == 0 && h.cancel != nil {
+			h.cancel()
+			h.cancel = nil
+		}
+		h.mu.Unlock()
+	}
+}
+
+// broadcast never blocks: a subscriber whose buffer is full misses an id, which is harmless
+// because every event makes the browser re-query the whole view, and it has events pending.
+func (h *hub) broadcast(id string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for ch := range h.subs {
+		select {
+		case ch <- id:
+		default:
+		}
+	}
+}
+
+// run listens until ctx ends, reconnecting with backoff. After every (re)connect it
+// broadcasts "*": changes made while it was not listening are otherwise lost.
+func (h *hub) run(ctx context.Context) {
+	backoff := 500 * time.Millisecond
+	for ctx.Err() == nil {
+		err := h.listen(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		h.log.Warn("live updates: listen connection lost; reconnecting", "err", err, "in", backoff)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 15*time.Second)
+	}
+}
+
+func (h *hub) listen(ctx context.Context) error {
+	cfg := h.db.Pool().Config().ConnConfig.Copy()
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("connect: %w", err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{store.NotifyChannel}.Sanitize()); err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	h.broadcast("*")
+	for {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
+			return fmt.Errorf("wait: %w", err)
+		}
+		h.broadcast(n.Payload)
+	}
+}
+
+// events streams article changes to a browser as server-sent events. The page re-reads
+// itself on each one; EventSource reconnects by itself after a drop, and the page re-reads
+// on reconnect too.
+func (u *ui) events(w http.ResponseWriter, r *http.Request) {
+	rc := http.NewResponseController(w)
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no")
+	ch, unsubscribe := u.hub.subscribe()
+	defer unsubscribe()
+	if _, err := fmt.Fprint(w, "retry: 3000\n: connected\n\n"); err != nil {
+		return
+	}
+	if err := rc.Flush(); err != nil {
+		return
+	}
+	ping := time.NewTicker(25 * time.Second)
+	defer ping.Stop()
+	for {
+		var err error
+		select {
+		case <-r.Context().Done():
+			return
+		case id := <-ch:
+			id = strings.NewReplacer("\n", "", "\r", "").Replace(id)
+			_, err = fmt.Fprintf(w, "event: change\ndata: %s\n\n", id)
+		case <-ping.C:
+			// Keeps proxies from closing an idle stream.
+			_, err = fmt.Fprint(w, ": ping\n\n")
+		}
+		if err == nil {
+			err = rc.Flush()
+		}
+		if err != nil {
+			return
+		}
+	}
+}

@@ -1,0 +1,582 @@
+package web
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"newsdesk/auth"
+	"newsdesk/queue"
+	"newsdesk/store"
+	"newsdesk/summary"
+	"newsdesk/testenv"
+	"newsdesk/urlnorm"
+)
+
+// uiFixture is a real server (real Postgres and JetStream, no workers) for UI tests.
+type uiFixture struct {
+	db  *store.DB
+	srv *httptest.Server
+}
+
+func newUIFixture(t *testing.T) *uiFixture {
+	t.Helper()
+	pool := testenv.Pool(t)
+	db := store.New(pool)
+	_, js := testenv.NATS(t)
+	stream, prefix := testenv.StreamNames(t, js)
+	q, err := queue.Open(t.Context(), js, queue.Config{Stream: stream, Prefix: prefix})
+	if err != nil {
+		t.Fatalf("open queue: %v", err)
+	}
+	s := New(db, q, Config{Logger: slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	srv := httptest.NewServer(s.Handler())
+	t.Cleanup(srv.Close)
+	return &uiFixture{db: db, srv: srv}
+}
+
+// uiUser is a browser-like client: a cookie jar, redirects not followed so that tests see them.
+type uiUser struct {
+	t      *testing.T
+	f      *uiFixture
+	c      *http.Client
+	secret string
+}
+
+func (f *uiFixture) user(t *testing.T, name string, role auth.Role) *uiUser {
+	t.Helper()
+	secret, _, err := f.db.CreateToken(t.Context(), name, role)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	return &uiUser{t: t, f: f, c: c, secret: secret}
+}
+
+func (u *uiUser) do(method, path string, form url.Values, header ...string) (*http.Response, string) {
+	u.t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequestWithContext(u.t.Context(), method, u.f.srv.URL+path, body)
+	if err != nil {
+		u.t.Fatal(err)
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	res, err := u.c.Do(req)
+	if err != nil {
+		u.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res, string(b)
+}
+
+func (u *uiUser) signIn() {
+	u.t.Helper()
+	res, body := u.do("POST", "/ui/signin", url.Values{"token": {u.secret}})
+	if res.StatusCode != http.StatusSeeOther {
+		u.t.Fatalf("sign in: status %d, want 303; body: %.300s", res.StatusCode, body)
+	}
+}
+
+func (u *uiUser) cookie() string {
+	for _, c := range u.c.Jar.Cookies(mustURL(u.t, u.f.srv.URL)) {
+		if c.Name == cookiePlain {
+			return c.Value
+		}
+	}
+	return ""
+}
+
+var csrfRe = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// csrf reads the form token from a page, as a browser's form would carry it.
+func (u *uiUser) csrf() string {
+	u.t.Helper()
+	_, body := u.do("GET", "/ui/submit", nil)
+	m := csrfRe.FindStringSubmatch(body)
+	if m == nil {
+		u.t.Fatalf("no csrf token on the submit page: %.300s", body)
+	}
+	return m[1]
+}
+
+func mustURL(t *testing.T, s string) *url.URL {
+	u, err := url.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// draftArticle takes an article through the pipeline's store steps to draft v1.
+func (f *uiFixture) draftArticle(t *testing.T, rawURL, title, text string, sum summary.Summary, flags []summary.Flag) string {
+	t.Helper()
+	ctx := t.Context()
+	key, err := urlnorm.Normalize(rawURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _, err := f.db.Submit(ctx, store.Submission{URL: rawURL, URLKey: key, Actor: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := f.db.StartExtract(ctx, a.ID, a.Attempt); err != nil || !ok {
+		t.Fatalf("start extract: ok=%v err=%v", ok, err)
+	}
+	if ok, err := f.db.SaveExtract(ctx, a.ID, a.Attempt, store.Extracted{Title: title, Byline: "By <b>Bob</b>", SiteName: "Example <News>",
+		Lang: "en", Text: text, WordCount: len(strings.Fields(text))}); err != nil || !ok {
+		t.Fatalf("save extract: ok=%v err=%v", ok, err)
+	}
+	if _, ok, err := f.db.SaveGenerated(ctx, a.Attempt, store.Draft{ArticleID: a.ID, Summary: sum, Flags: flags, Author: "llm",
+		Model: "test-model", PromptVersion: "p1", PromptTokens: 1200, CompletionTokens: 180, CostUSD: 0.0021}); err != nil || !ok {
+		t.Fatalf("save generated: ok=%v err=%v", ok, err)
+	}
+	return a.ID
+}
+
+func sampleSummary() summary.Summary {
+	return summary.Summary{
+		KeyPoints: []string{
+			"The council approved a new budget of 12 million pounds on Tuesday.",
+			"Spending on libraries rises for the first time in a decade.",
+			"Opposition members voted against the plan.",
+		},
+		WhyItMatters:      "The budget decides which local services survive next year.",
+		WhatItMeansForYou: "Library opening hours in the borough are set to grow from April.",
+	}
+}
+
+func TestSessionSignInRotationAndSignOut(t *testing.T) {
+	f := newUIFixture(t)
+	u := f.user(t, "Rita", auth.Reviewer)
+
+	t.Run("a page without a session sends the browser to sign in and back", func(t *testing.T) {
+		res, _ := u.do("GET", "/ui/queue?tab=failed", nil)
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("status %d, want 303", res.StatusCode)
+		}
+		if loc := res.Header.Get("Location"); loc != "/ui/signin?next="+url.QueryEscape("/ui/queue?tab=failed") {
+			t.Errorf("Location = %q", loc)
+		}
+	})
+
+	t.Run("a wrong token is refused with a message", func(t *testing.T) {
+		res, body := u.do("POST", "/ui/signin", url.Values{"token": {"nd_wrong"}})
+		if res.StatusCode != http.StatusUnauthorized || !strings.Contains(body, "unknown or has been revoked") {
+			t.Fatalf("status %d, body %.200s", res.StatusCode, body)
+		}
+		if u.cookie() != "" {
+			t.Error("a failed sign-in set a session cookie")
+		}
+	})
+
+	u.signIn()
+	first := u.cookie()
+	t.Run("sign-in sets an HttpOnly SameSite=Lax session cookie stored only as a hash", func(t *testing.T) {
+		if first == "" {
+			t.Fatal("no session cookie")
+		}
+		var n int
+		if err := f.db.Pool().QueryRow(t.Context(), `SELECT count(*) FROM sessions WHERE hash = $1`, sessionHashForTest(first)).Scan(&n); err != nil || n != 1 {
+			t.Fatalf("sessions with the cookie's hash: %d (%v), want 1", n, err)
+		}
+		var raw int
+		f.db.Pool().QueryRow(t.Context(), `SELECT count(*) FROM sessions WHERE encode(hash, 'escape') LIKE '%' || $1 || '%'`, first).Scan(&raw)
+		if raw != 0 {
+			t.Error("the session id is stored in the clear")
+		}
+		res, _ := u.do("POST", "/ui/signin", url.Values{"token": {u.secret}})
+		sc := res.Header.Get("Set-Cookie")
+		for _, want := range []string{"session=", "HttpOnly", "SameSite=Lax", "Path=/"} {
+			if !strings.Contains(sc, want) {
+				t.Errorf("Set-Cookie %q lacks %q", sc, want)
+			}
+		}
+		if strings.Contains(sc, "Secure") {
+			t.Errorf("Set-Cookie %q is Secure over plain http: Chromium would drop it", sc)
+		}
+	})
+
+	t.Run("signing in again rotates the session id and ends the old one", func(t *testing.T) {
+		second := u.cookie()
+		if second == first || second == "" {
+			t.Fatalf("session id not rotated: %q then %q", first, second)
+		}
+		if _, err := f.db.Session(t.Context(), first, sessionIdle, sessionLifetime); err != store.ErrNotFound {
+			t.Errorf("old session still valid: err=%v", err)
+		}
+		res, _ := u.do("GET", "/ui/queue", nil)
+		if res.StatusCode != http.StatusOK {
+			t.Errorf("queue with the new session: %d", res.StatusCode)
+		}
+	})
+
+	t.Run("sign-out deletes the session row", func(t *testing.T) {
+		id := u.cookie()
+		res, _ := u.do("POST", "/ui/signout", url.Values{"csrf": {u.csrf()}})
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("sign out: %d", res.StatusCode)
+		}
+		var n int
+		f.db.Pool().QueryRow(t.Context(), `SELECT count(*) FROM sessions WHERE hash = $1`, sessionHashForTest(id)).Scan(&n)
+		if n != 0 {
+			t.Errorf("session row survived sign-out")
+		}
+		// Even a copy of the old cookie is worthless now.
+		req, _ := http.NewRequest("GET", f.srv.URL+"/ui/queue", nil)
+		req.AddCookie(&http.Cookie{Name: cookiePlain, Value: id})
+		res2, err := u.c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res2.Body.Close()
+		if res2.StatusCode != http.StatusSeeOther {
+			t.Errorf("old cookie after sign-out: %d, want 303 to sign-in", res2.StatusCode)
+		}
+	})
+}
+
+func sessionHashForTest(id string) []byte { return auth.Hash(id) }
+
+func TestSessionExpiry(t *testing.T) {
+	f := newUIFixture(t)
+	ctx := t.Context()
+	u := f.user(t, "Ed", auth.Editor)
+	p, err := f.db.Authenticate(ctx, u.secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		shift string // SQL run on the session before use
+		alive bool
+	}{
+		{"a session used within the idle time stays alive", ``, true},
+		{"a session idle for longer than the idle time ends", `UPDATE sessions SET expires_at = now() - interval '1 second' WHERE hash = $1`, false},
+		{"a session older than its lifetime ends even when in use", `UPDATE sessions SET created_at = now() - interval '8 days' WHERE hash = $1`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			id, _, err := f.db.CreateSession(ctx, p.TokenID, sessionIdle, sessionLifetime)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.shift != "" {
+				if _, err := f.db.Pool().Exec(ctx, tt.shift, auth.Hash(id)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// The first use after the lifetime clamps expiry into the past; the next one fails.
+			_, err1 := f.db.Session(ctx, id, sessionIdle, sessionLifetime)
+			_, err2 := f.db.Session(ctx, id, sessionIdle, sessionLifetime)
+			alive := err1 == nil && err2 == nil
+			if alive != tt.alive {
+				t.Errorf("alive = %v (errs %v, %v), want %v", alive, err1, err2, tt.alive)
+			}
+		})
+	}
+	t.Run("use extends the idle expiry but never past the lifetime", func(t *testing.T) {
+		id, s0, err := f.db.CreateSession(ctx, p.TokenID, sessionIdle, sessionLifetime)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.db.Pool().Exec(ctx, `UPDATE sessions SET created_at = now() - interval '7 days' + interval '1 hour', expires_at = now() + interval '1 minute' WHERE hash = $1`, auth.Hash(id))
+		s1, err := f.db.Session(ctx, id, sessionIdle, sessionLifetime)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := s1.ExpiresAt.Sub(s1.CreatedAt); d > sessionLifetime {
+			t.Errorf("expiry %v after creation, beyond the lifetime %v", d, sessionLifetime)
+		}
+		if !s1.ExpiresAt.After(s0.CreatedAt) {
+			t.Errorf("expiry %v not extended", s1.ExpiresAt)
+		}
+	})
+	t.Run("revoking the token ends its sessions", func(t *testing.T) {
+		id, _, err := f.db.CreateSession(ctx, p.TokenID, sessionIdle, sessionLifetime)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.db.RevokeToken(ctx, p.TokenID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.db.Session(ctx, id, sessionIdle, sessionLifetime); err != store.ErrNotFound {
+			t.Errorf("session of a revoked token: err=%v, want ErrNotFound", err)
+		}
+	})
+}
+
+func TestCrossSiteFormsAreRefused(t *testing.T) {
+	f := newUIFixture(t)
+	u := f.user(t, "Rita", auth.Reviewer)
+	u.signIn()
+	token := u.csrf()
+	id := f.draftArticle(t, "https://news.example/a", "A title", "Some text. More text. Even more text.", sampleSummary(), nil)
+	approve := "/ui/articles/" + id + "/approve"
+	form := func(csrf string) url.Values {
+		return url.Values{"csrf": {csrf}, "version": {"1"}, "confirm": {"yes"}}
+	}
+	tests := []struct {
+		name   string
+		form   url.Values
+		header []string
+		want   int
+	}{
+		{"a cross-site POST is refused by Sec-Fetch-Site", form(token), []string{"Sec-Fetch-Site", "cross-site"}, http.StatusForbidden},
+		{"a POST from another origin is refused", form(token), []string{"Origin", "https://evil.example"}, http.StatusForbidden},
+		{"a POST without the form token is refused", form(""), nil, http.StatusForbidden},
+		{"a POST with another session's token is refused", form("x" + token[1:]), nil, http.StatusForbidden},
+		{"a cross-site sign-in is refused", url.Values{"token": {u.secret}}, []string{"Sec-Fetch-Site", "cross-site"}, http.StatusForbidden},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := approve
+			if _, ok := tt.form["token"]; ok {
+				path = "/ui/signin"
+			}
+			res, _ := u.do("POST", path, tt.form, tt.header...)
+			if res.StatusCode != tt.want {
+				t.Errorf("status %d, want %d", res.StatusCode, tt.want)
+			}
+		})
+	}
+	a, err := f.db.Get(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Status != store.StatusDraft || a.ApprovedVersion != nil {
+		t.Fatalf("a refused request changed the article: status %s", a.Status)
+	}
+	t.Run("the same POST from our own page works", func(t *testing.T) {
+		res, body := u.do("POST", approve, form(token), "Sec-Fetch-Site", "same-origin", "Origin", f.srv.URL)
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("status %d: %.300s", res.StatusCode, body)
+		}
+		if _, err := f.db.GetPublished(t.Context(), id); err != nil {
+			t.Errorf("not published after approval: %v", err)
+		}
+	})
+}
+
+func TestEditorCannotApproveFromTheUI(t *testing.T) {
+	f := newUIFixture(t)
+	u := f.user(t, "Ed", auth.Editor)
+	u.signIn()
+	id := f.draftArticle(t, "https://news.example/b", "B", "Text one. Text two. Text three.", sampleSummary(), nil)
+	res, _ := u.do("POST", "/ui/articles/"+id+"/approve", url.Values{"csrf": {u.csrf()}, "version": {"1"}, "confirm": {"yes"}})
+	if res.StatusCode != http.StatusForbidden {
+		t.Errorf("editor approve: %d, want 403", res.StatusCode)
+	}
+	_, body := u.do("GET", "/ui/articles/"+id, nil)
+	if strings.Contains(body, "/approve") {
+		t.Error("the article page offers an editor the approve form")
+	}
+}
+
+const hostile = `<script>alert(1)</script>`
+
+func TestEveryPageRendersAndEscapesHostileText(t *testing.T) {
+	f := newUIFixture(t)
+	u := f.user(t, "Ada "+hostile, auth.Admin)
+	u.signIn()
+	sum := sampleSummary()
+	sum.KeyPoints[0] = "The council said " + hostile + " in a statement."
+	sum.WhyItMatters = "It matters because " + hostile + " was found."
+	flags := []summary.Flag{{Section: summary.KeyPointSection(0), Kind: summary.KindQuote, Text: hostile, Reason: "Not in the source " + hostile}}
+	id := f.draftArticle(t, "https://news.example/x?q=<b>", "Title "+hostile,
+		"First paragraph "+hostile+".\n\nSecond paragraph with \"quotes\" & ampersands.", sum, flags)
+	// A second version, so that the diff page has two versions to compare.
+	edited := sum
+	edited.WhatItMeansForYou = "Readers " + hostile + " should check opening hours."
+	_, edit := u.do("GET", "/ui/articles/"+id+"?edit=1", nil)
+	if !strings.Contains(edit, `name="base_version" value="1"`) {
+		t.Fatalf("edit form lacks base_version 1")
+	}
+	form := url.Values{"csrf": {u.csrf()}, "base_version": {"1"}, "key_point": edited.KeyPoints,
+		"why_it_matters": {edited.WhyItMatters}, "what_it_means_for_you": {edited.WhatItMeansForYou}}
+	if res, body := u.do("POST", "/ui/articles/"+id+"/save", form); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save: %d %.500s", res.StatusCode, body)
+	}
+	failedKey, _ := urlnorm.Normalize("https://news.example/failed")
+	fa, _, err := f.db.Submit(t.Context(), store.Submission{URL: "https://news.example/failed", URLKey: failedKey, Actor: "t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.db.Fail(t.Context(), fa.ID, fa.Attempt, "The page said "+hostile)
+
+	pages := []struct {
+		name, method, path string
+		form               url.Values
+		want               int
+	}{
+		{"queue", "GET", "/ui/queue?tab=all&q=", nil, 200},
+		{"queue failed tab", "GET", "/ui/queue?tab=failed", nil, 200},
+		{"queue search", "GET", "/ui/queue?tab=all&q=" + url.QueryEscape(hostile), nil, 200},
+		{"submit", "GET", "/ui/submit?ids=" + id, nil, 200},
+		{"submit error", "POST", "/ui/submit", url.Values{"urls": {"javascript:" + hostile}}, 400},
+		{"article", "GET", "/ui/articles/" + id, nil, 200},
+		{"article edit", "GET", "/ui/articles/" + id + "?edit=1", nil, 200},
+		{"preview", "GET", "/ui/articles/" + id + "/preview", nil, 200},
+		{"diff", "GET", "/ui/articles/" + id + "/diff?from=1&to=2", nil, 200},
+		{"confirm", "POST", "/ui/articles/" + id + "/approve", url.Values{"version": {"2"}}, 200},
+		{"tokens", "GET", "/ui/admin/tokens", nil, 200},
+		{"token created", "POST", "/ui/admin/tokens", url.Values{"name": {hostile}, "role": {"editor"}}, 200},
+		{"problem", "GET", "/ui/articles/00000000-0000-0000-0000-000000000000", nil, 404},
+	}
+	for _, p := range pages {
+		t.Run("the "+p.name+" page", func(t *testing.T) {
+			if p.form != nil {
+				p.form.Set("csrf", u.csrf())
+			}
+			res, body := u.do(p.method, p.path, p.form)
+			if res.StatusCode != p.want {
+				t.Fatalf("status %d, want %d: %.400s", res.StatusCode, p.want, body)
+			}
+			if strings.Contains(body, hostile) {
+				t.Errorf("raw %s in the page", hostile)
+			}
+			if p.want == 200 && p.name != "problem" && !strings.Contains(body, "&lt;script&gt;alert(1)&lt;/script&gt;") {
+				t.Errorf("the hostile text is not shown escaped")
+			}
+			if strings.Contains(body, " style=") || regexp.MustCompile(`<script>`).MatchString(body) {
+				t.Errorf("inline style or script in the page (CSP forbids them)")
+			}
+		})
+	}
+	t.Run("the signed-out sign-in page", func(t *testing.T) {
+		res, err := http.Get(f.srv.URL + "/ui/signin?next=" + url.QueryEscape("https://evil.example/"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 || !strings.Contains(string(b), `name="next" value="/ui/queue"`) {
+			t.Errorf("sign-in page: %d, next not reset to the queue", res.StatusCode)
+		}
+	})
+}
+
+func TestStaticFilesAndTemplates(t *testing.T) {
+	f := newUIFixture(t)
+	for _, p := range []string{"/static/app.css", "/static/app.js"} {
+		res, err := http.Get(f.srv.URL + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != 200 {
+			t.Errorf("%s: %d", p, res.StatusCode)
+		}
+	}
+	for _, name := range uiPages {
+		if _, err := templateFS.Open("templates/" + name + ".html"); err != nil {
+			t.Errorf("page %s: %v", name, err)
+		}
+	}
+}
+
+func TestSaveConflictKeepsTheEditorsText(t *testing.T) {
+	f := newUIFixture(t)
+	a := f.user(t, "Alice", auth.Reviewer)
+	b := f.user(t, "Bob", auth.Reviewer)
+	a.signIn()
+	b.signIn()
+	id := f.draftArticle(t, "https://news.example/c", "C", "Text one. Text two. Text three.", sampleSummary(), nil)
+	save := func(u *uiUser, base, why string) (*http.Response, string) {
+		s := sampleSummary()
+		return u.do("POST", "/ui/articles/"+id+"/save", url.Values{"csrf": {u.csrf()}, "base_version": {base},
+			"key_point": s.KeyPoints, "why_it_matters": {why}, "what_it_means_for_you": {s.WhatItMeansForYou}})
+	}
+	if res, body := save(b, "1", "Bob's reason why this matters to the borough."); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("Bob's save: %d %.300s", res.StatusCode, body)
+	}
+	res, body := save(a, "1", "Alice's careful wording about the budget.")
+	if res.StatusCode != http.StatusConflict {
+		t.Fatalf("stale save: %d, want 409", res.StatusCode)
+	}
+	for _, want := range []string{
+		"Someone else saved version 2 while you were editing version 1",
+		"Alice&#39;s careful wording about the budget.",
+		`name="base_version" value="2"`,
+		"diff?from=1&amp;to=2",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("conflict page lacks %q", want)
+		}
+	}
+	d, err := f.db.GetDraft(t.Context(), id, 2)
+	if err != nil || !strings.HasPrefix(d.Summary.WhyItMatters, "Bob's") {
+		t.Errorf("Bob's version was overwritten: %+v %v", d.Summary, err)
+	}
+}
+
+func TestDiffWords(t *testing.T) {
+	tests := []struct {
+		name, a, b, want string
+	}{
+		{"identical text has no changes", "the cat sat", "the cat sat", "=the cat sat"},
+		{"a replaced word is a deletion and an insertion", "the cat sat", "the dog sat", "=the|-cat|+dog|=sat"},
+		{"added words at the end", "one two", "one two three four", "=one two|+three four"},
+		{"removed words at the start", "so then it rained", "it rained", "-so then|=it rained"},
+		{"whitespace differences are not changes", "a  b\nc", "a b c", "=a b c"},
+		{"from empty", "", "new text", "+new text"},
+		{"to empty", "old text", "", "-old text"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var parts []string
+			for _, op := range diffWords(tt.a, tt.b) {
+				parts = append(parts, string(op.Op)+op.Text)
+			}
+			if got := strings.Join(parts, "|"); got != tt.want {
+				t.Errorf("diffWords(%q, %q) = %q, want %q", tt.a, tt.b, got, tt.want)
+			}
+		})
+	}
+	t.Run("the HTML escapes words and marks changes", func(t *testing.T) {
+		got := string(diffHTML(diffWords("a <b>", "a <i>")))
+		if strings.Contains(got, "<b>") || strings.Contains(got, "<i>") {
+			t.Errorf("unescaped: %s", got)
+		}
+		if !strings.Contains(got, "<del>") || !strings.Contains(got, "<ins>") {
+			t.Errorf("no del/ins: %s", got)
+		}
+	})
+}
+
+func TestHighlightMarksFlagsInPlace(t *testing.T) {
+	flags := []summary.Flag{
+		{Kind: summary.KindNumber, Text: "48.5 million", Reason: "Not in the source."},
+		{Kind: summary.KindSpeculation, Text: "WILL LIKELY", Reason: "Speculation."},
+		{Kind: summary.KindName, Text: "Nobody Here", Reason: "Unknown name."},
+	}
+	got, unplaced := highlight("It will cost 48.5 million & it will likely <grow>.", flags)
+	s := string(got)
+	for _, want := range []string{
+		`<mark class="flag flag-number" tabindex="0">48.5 million<span class="tip" role="tooltip"><strong>Number:</strong> Not in the source.</span></mark>`,
+		`<mark class="flag flag-speculation" tabindex="0">will likely<span`,
+		"&amp; it", "&lt;grow&gt;",
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("highlight lacks %q in %s", want, s)
+		}
+	}
+	if len(unplaced) != 1 || unplaced[0].Text != "Nobody Here" {
+		t.Errorf("unplaced = %+v, want the name that is not in the text", unplaced)
+	}
+}
