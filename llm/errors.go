@@ -26,8 +26,12 @@ var (
 	// failures that outlasted the in-process retries.
 	ErrUnavailable = errors.New("llm: provider unavailable")
 	// ErrContextLength is wrapped by the permanent error for a prompt the provider says is
-	// longer than the model's context.
+	// longer than the model's context, or that it read only in part. Write retries such
+	// an article in smaller parts before it returns this.
 	ErrContextLength = errors.New("llm: context length exceeded")
+	// ErrTooLong is wrapped by the permanent error for an article that would take more
+	// parts than Config.MaxParts.
+	ErrTooLong = errors.New("llm: article too long")
 )
 
 // Error is the error Write returns. Its message is written for an editor ("The model

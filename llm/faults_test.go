@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -198,8 +199,8 @@ func TestWriteLongArticleInParts(t *testing.T) {
 	t.Run("an article over the part limit fails with a reason", func(t *testing.T) {
 		srv := llmtest.NewServer(t, llmtest.Grounded())
 		_, err := newWriter(t, srv, func(c *llm.Config) { c.InputBudget, c.MaxParts = 200, 2 }).Write(t.Context(), req)
-		if !errors.Is(err, llm.ErrContextLength) || !isPermanent(err) || srv.Requests() != 0 {
-			t.Fatalf("Write error = %v after %d requests, want a permanent context-length error before any request", err, srv.Requests())
+		if !errors.Is(err, llm.ErrTooLong) || !isPermanent(err) || srv.Requests() != 0 {
+			t.Fatalf("Write error = %v after %d requests, want a permanent too-long error before any request", err, srv.Requests())
 		}
 	})
 	t.Run("a provider's context-length error leads to parts", func(t *testing.T) {
@@ -283,4 +284,33 @@ func TestWriteObeyingAnInjection(t *testing.T) {
 
 func contextWithTimeout(t *testing.T, d time.Duration) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(t.Context(), d)
+}
+
+// TestWriteNoticesSilentTruncation: a server that reads only part of the prompt (as
+// older Ollama did with a small context) must not yield a draft of half an article.
+func TestWriteNoticesSilentTruncation(t *testing.T) {
+	var paras []string
+	for i := range 150 {
+		paras = append(paras, fmt.Sprintf("Paragraph %d says the council met residents of ward %d about the road plan and promised a timetable.", i, i))
+	}
+	truncating := func(w http.ResponseWriter, c *llmtest.Call) {
+		s, ok := llmtest.GroundedSummary(c)
+		if !ok {
+			llmtest.Insufficient("too thin")(w, c)
+			return
+		}
+		body := fmt.Sprintf(`{"id":"x","object":"chat.completion","model":"m","choices":[{"index":0,"message":{"role":"assistant","content":%q},"finish_reason":"stop"}],"usage":{"prompt_tokens":%d,"completion_tokens":50}}`,
+			llmtest.JSON(s), min(len(c.Body)/4, 1024))
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(body))
+	}
+	srv := llmtest.NewServer(t, truncating)
+	res, err := newWriter(t, srv, nil).Write(t.Context(), llm.Request{Lang: "en", Text: strings.Join(paras, "\n\n")})
+	if err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+	notes := strings.Join(res.Notes, "; ")
+	if !strings.Contains(notes, "parts then combined") || !strings.Contains(notes, "longer than its context") {
+		t.Errorf("Notes = %q, want the article redone in parts after the truncation", notes)
+	}
 }

@@ -216,19 +216,26 @@ func (o *OpenAI) Write(ctx context.Context, req Request) (Result, error) {
 func (o *OpenAI) write(ctx context.Context, in prompts.Input, st *state) (summary.Summary, error) {
 	budget := o.budget(in)
 	tokens := CountTokens(in.Text)
-	if tokens <= budget {
-		s, err := o.generate(ctx, in, st)
-		if !errors.Is(err, ErrContextLength) || budget < 1000 {
+	for halvings := 0; ; halvings++ {
+		s, err := o.writeWithin(ctx, in, st, tokens, budget)
+		if !errors.Is(err, ErrContextLength) || halvings == 3 || budget < 400 {
 			return s, err
 		}
-		// The provider's context is smaller than configured: split the article in parts
-		// half the size, once.
+		// The provider's context is smaller than configured: split the article into
+		// parts half the size and start again.
 		budget = min(budget, tokens) / 2
-		st.note("the provider reported the article longer than its context; retried in parts of %d tokens", budget)
+		st.note("the provider reported the prompt longer than its context; retried in parts of at most %d tokens", budget)
+	}
+}
+
+// writeWithin summarises in one request when the article fits budget, else in parts.
+func (o *OpenAI) writeWithin(ctx context.Context, in prompts.Input, st *state, tokens, budget int) (summary.Summary, error) {
+	if tokens <= budget {
+		return o.generate(ctx, in, st)
 	}
 	parts := splitParts(in.Text, budget)
 	if len(parts) > o.cfg.MaxParts {
-		return summary.Summary{}, permanent(ErrContextLength, fmt.Sprintf(
+		return summary.Summary{}, permanent(ErrTooLong, fmt.Sprintf(
 			"The article is too long to summarise: about %d tokens, which would take %d parts of %d tokens (the limit is %d parts).",
 			tokens, len(parts), budget, o.cfg.MaxParts), nil)
 	}
@@ -407,6 +414,14 @@ func (o *OpenAI) complete(ctx context.Context, msgs []openai.ChatCompletionMessa
 			st.usage = st.usage.Add(Usage{resp.Usage.PromptTokens, resp.Usage.CompletionTokens})
 			if resp.Model != "" {
 				st.model = resp.Model
+			}
+			// A server that cut the prompt to fit a smaller context (older Ollama kept
+			// head and tail and only logged it) reports far fewer prompt tokens than we
+			// sent. Tokenizers differ by a third at most, so half means truncation.
+			if sent := estimate - maxOut; sent > 2000 && resp.Usage.PromptTokens > 0 && resp.Usage.PromptTokens < sent/2 {
+				return resp, permanent(ErrContextLength, fmt.Sprintf(
+					"The model provider read only %d of about %d prompt tokens: its context is smaller than configured.",
+					resp.Usage.PromptTokens, sent), nil)
 			}
 			o.log.DebugContext(ctx, "model answered", "model", resp.Model, "duration", time.Since(start),
 				"prompt_tokens", resp.Usage.PromptTokens, "completion_tokens", resp.Usage.CompletionTokens)
