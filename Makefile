@@ -54,7 +54,7 @@ test-short: ## Run the tests in -short mode (quick checks while editing)
 
 .PHONY: lint
 lint: ## Check formatting (gofmt), go vet and staticcheck
-	@unformatted="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './data/*'))"; \
+	@unformatted="$$(find . -name '*.go' -not -path './data/*' -not -path '*/testdata/*' -not -path './.git/*' -print0 | xargs -0 gofmt -l)"; \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed on:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	@if command -v staticcheck >/dev/null; then staticcheck ./...; else $(GO) run $(STATICCHECK) ./...; fi
