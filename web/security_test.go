@@ -1,0 +1,417 @@
+package web
+
+// Rate limits, secrets at rest and in logs, security headers, and request limits.
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"newsdesk/auth"
+	"newsdesk/ratelimit"
+	"newsdesk/testenv"
+)
+
+func TestSubmitIsRateLimitedPerToken(t *testing.T) {
+	t.Setenv(SubmitRateEnv, "3/m")
+	f := newSecFixture(t, Config{})
+	editor, reviewer := f.caller("the editor"), f.caller("the reviewer")
+	submit := func(c *secCaller) *httptest.ResponseRecorder {
+		return f.api(t, c, http.MethodPost, "/api/v1/articles", `{"url":"https://news.example/`+testenv.RandomName("rl-")+`"}`)
+	}
+	for i := range 3 {
+		if w := submit(editor); w.Code != http.StatusAccepted {
+			t.Fatalf("submit %d within the limit = %d %s", i+1, w.Code, w.Body.String())
+		}
+	}
+	w := submit(editor)
+	if w.Code != http.StatusTooManyRequests {
+		t.Fatalf("4th submit in a minute with a 3/m limit = %d, want 429", w.Code)
+	}
+	ra, err := strconv.Atoi(w.Header().Get("Retry-After"))
+	if err != nil || ra < 1 || ra > 60 {
+		t.Errorf("Retry-After = %q, want whole seconds in 1..60", w.Header().Get("Retry-After"))
+	}
+	var body map[string]string
+	if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil || !strings.Contains(body["error"], "too many requests") {
+		t.Errorf("429 body = %s, want a JSON error saying too many requests", w.Body.String())
+	}
+	// The limit is per token: another token is unaffected.
+	if w := submit(reviewer); w.Code != http.StatusAccepted {
+		t.Errorf("another token's submit = %d, want 202", w.Code)
+	}
+	// Unauthenticated floods are refused before the limiter and do not use up its buckets.
+	for range 10 {
+		if w := submit(f.caller("a made-up token")); w.Code != http.StatusUnauthorized {
+			t.Fatalf("made-up token submit = %d, want 401", w.Code)
+		}
+	}
+	// Reads are not limited.
+	for range 10 {
+		if w := f.api(t, editor, http.MethodGet, "/api/v1/articles", ""); w.Code != 200 {
+			t.Fatalf("list while rate limited = %d, want 200", w.Code)
+		}
+	}
+	if !strings.Contains(f.logs.String(), "rate limited") {
+		t.Error("a refused request was not logged")
+	}
+}
+
+func TestSubmitRateLimitCanBeSwitchedOff(t *testing.T) {
+	t.Setenv(SubmitRateEnv, "off")
+	f := newSecFixture(t, Config{})
+	for i := range 25 {
+		w := f.api(t, f.caller("the editor"), http.MethodPost, "/api/v1/articles", `{"url":"https://news.example/`+testenv.RandomName("rl-")+`"}`)
+		if w.Code != http.StatusAccepted {
+			t.Fatalf("submit %d with the limit off = %d", i+1, w.Code)
+		}
+	}
+}
+
+func TestMalformedSubmitRateFallsBackToTheDefault(t *testing.T) {
+	t.Setenv(SubmitRateEnv, "lots")
+	f := newSecFixture(t, Config{})
+	if !strings.Contains(f.logs.String(), SubmitRateEnv) {
+		t.Errorf("a malformed %s was not logged; logs: %s", SubmitRateEnv, f.logs.String())
+	}
+	if got := f.srv.rateFromEnv(SubmitRateEnv, DefaultSubmitRate); got != DefaultSubmitRate {
+		t.Errorf("rate = %v, want the default %v", got, DefaultSubmitRate)
+	}
+}
+
+// fakeClock is moved by tests instead of sleeping.
+type fakeClock struct{ t time.Time }
+
+func (c *fakeClock) now() time.Time { return c.t }
+
+func TestSignInLimiterCountsPOSTsPerAddress(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 11, 26, 21, 0, 0, 0, time.UTC)}
+	s := &Server{log: slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil))}
+	lim := ratelimit.New(ratelimit.Rate{Events: 5, Per: time.Minute}, clock.now)
+	reached := 0
+	h := s.limitPerClient(lim, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { reached++ }))
+	do := func(method, addr string) *httptest.ResponseRecorder {
+		r := httptest.NewRequest(method, "/ui/signin", strings.NewReader("token=guess"))
+		r.RemoteAddr = addr
+		// A forged forwarding header must not buy a fresh bucket.
+		r.Header.Set("X-Forwarded-For", fmt.Sprintf("198.51.100.%d", reached))
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w
+	}
+	for i := range 5 {
+		if w := do(http.MethodPost, "203.0.113.5:4000"); w.Code != 200 {
+			t.Fatalf("attempt %d = %d, want it through", i+1, w.Code)
+		}
+	}
+	w := do(http.MethodPost, "203.0.113.5:4001")
+	if w.Code != http.StatusTooManyRequests || w.Header().Get("Retry-After") != "12" {
+		t.Errorf("6th attempt from the same address (new port) = %d, Retry-After %q; want 429 and 12 s",
+			w.Code, w.Header().Get("Retry-After"))
+	}
+	if w := do(http.MethodGet, "203.0.113.5:4002"); w.Code != 200 {
+		t.Errorf("showing the form while limited = %d, want 200", w.Code)
+	}
+	if w := do(http.MethodPost, "192.0.2.44:4000"); w.Code != 200 {
+		t.Errorf("another address = %d, want 200", w.Code)
+	}
+	// IPv6: one /64 is one client.
+	for i := range 5 {
+		do(http.MethodPost, fmt.Sprintf("[2001:db8:1:2::%x]:443", i+1))
+	}
+	if w := do(http.MethodPost, "[2001:db8:1:2:ffff::1]:443"); w.Code != http.StatusTooManyRequests {
+		t.Errorf("6th attempt from the same IPv6 /64 = %d, want 429", w.Code)
+	}
+	if w := do(http.MethodPost, "[::ffff:203.0.113.5]:4000"); w.Code != http.StatusTooManyRequests {
+		t.Errorf("the limited IPv4 address written as IPv4-mapped IPv6 = %d, want 429", w.Code)
+	}
+	clock.t = clock.t.Add(12 * time.Second)
+	if w := do(http.MethodPost, "203.0.113.5:4000"); w.Code != 200 {
+		t.Errorf("after Retry-After has passed = %d, want 200", w.Code)
+	}
+}
+
+func TestClientKey(t *testing.T) {
+	for _, tt := range []struct{ addr, want string }{
+		{"203.0.113.5:1234", "ip4:203.0.113.5"},
+		{"[::ffff:203.0.113.5]:1234", "ip4:203.0.113.5"},
+		{"[2001:db8:1:2:3:4:5:6]:80", "ip6:2001:db8:1:2::/64"},
+		{"[fe80::1%eth0]:80", "ip6:fe80::/64"},
+		{"@", "addr:@"},
+	} {
+		if got := clientKey(tt.addr); got != tt.want {
+			t.Errorf("clientKey(%q) = %q, want %q", tt.addr, got, tt.want)
+		}
+	}
+}
+
+func TestTokensAndSessionsAreStoredOnlyAsHashes(t *testing.T) {
+	f := newSecFixture(t, Config{})
+	w := f.api(t, f.caller("the admin"), http.MethodPost, "/api/v1/tokens", `{"name":"hash check","role":"editor"}`)
+	if w.Code != http.StatusCreated {
+		t.Fatalf("create token = %d %s", w.Code, w.Body.String())
+	}
+	var created struct {
+		Token string `json:"token"`
+		Info  struct {
+			ID int64 `json:"id"`
+		} `json:"info"`
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &created); err != nil || !strings.HasPrefix(created.Token, auth.TokenPrefix) {
+		t.Fatalf("create token answer %s: %v", w.Body.String(), err)
+	}
+	// The new token signs in to the review desk, which makes a session.
+	r := httptest.NewRequestWithContext(t.Context(), http.MethodPost, "/ui/signin",
+		strings.NewReader(url.Values{"token": {created.Token}}.Encode()))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	w = f.serve(r)
+	var sessionID string
+	for _, c := range w.Result().Cookies() {
+		if c.Name == cookiePlain && c.Value != "" {
+			sessionID = c.Value
+		}
+	}
+	if w.Code != http.StatusSeeOther || sessionID == "" {
+		t.Fatalf("sign-in = %d, cookie %q; want 303 and a session cookie", w.Code, sessionID)
+	}
+
+	ctx := t.Context()
+	pool := f.db.Pool()
+	var hash []byte
+	if err := pool.QueryRow(ctx, `SELECT hash FROM tokens WHERE id = $1`, created.Info.ID).Scan(&hash); err != nil {
+		t.Fatal(err)
+	}
+	if want := sha256.Sum256([]byte(created.Token)); !bytes.Equal(hash, want[:]) {
+		t.Errorf("tokens.hash = %x, want sha256(secret) = %x", hash, want)
+	}
+	var n int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM sessions WHERE hash = $1`, sessionHashForTest(sessionID)).Scan(&n); err != nil || n != 1 {
+		t.Errorf("sessions with hash sha256(cookie) = %d (%v), want 1", n, err)
+	}
+
+	// No column of any table holds a secret, in any encoding the database might use.
+	secrets := map[string]string{"token": created.Token, "token without prefix": strings.TrimPrefix(created.Token, auth.TokenPrefix),
+		"session id": sessionID}
+	for _, c := range f.callers {
+		if c.role != "" {
+			secrets["token of "+c.name] = c.token
+			secrets["session of "+c.name] = c.session
+		}
+	}
+	rows, err := pool.Query(ctx, `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tables []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		tables = append(tables, name)
+	}
+	if rows.Err() != nil || len(tables) < 4 {
+		t.Fatalf("tables: %v %v", tables, rows.Err())
+	}
+	for _, table := range tables {
+		var dump string
+		if err := pool.QueryRow(ctx, `SELECT coalesce(string_agg(to_jsonb(t)::text, E'\n'), '') FROM `+table+` t`).Scan(&dump); err != nil {
+			t.Fatalf("dump %s: %v", table, err)
+		}
+		for what, s := range secrets {
+			if strings.Contains(dump, s) {
+				t.Errorf("table %s holds the %s in clear", table, what)
+			}
+		}
+	}
+}
+
+func sessionHashForTest(id string) []byte {
+	h := sha256.Sum256([]byte(id))
+	return h[:]
+}
+
+func TestSecurityHeadersOnEveryKindOfResponse(t *testing.T) {
+	f := newSecFixture(t, Config{})
+	a := f.article(t, "approved")
+	editor := f.caller("the editor")
+	for _, tt := range []struct {
+		name   string
+		req    func() *http.Request
+		status int
+	}{
+		{"an API answer", func() *http.Request { return secAuthed(t, editor, "/api/v1/articles/"+a.ID) }, 200},
+		{"an API 401", func() *http.Request { return httptest.NewRequest(http.MethodGet, "/api/v1/articles", nil) }, 401},
+		{"an API 404", func() *http.Request {
+			return secAuthed(t, editor, "/api/v1/articles/00000000-0000-0000-0000-000000000000")
+		}, 404},
+		{"a public summary", func() *http.Request { return httptest.NewRequest(http.MethodGet, "/api/v1/published/"+a.ID, nil) }, 200},
+		{"the RSS feed", func() *http.Request { return httptest.NewRequest(http.MethodGet, "/feed.xml", nil) }, 200},
+		{"the sign-in page", func() *http.Request { return httptest.NewRequest(http.MethodGet, "/ui/signin", nil) }, 200},
+		{"a review-desk page", func() *http.Request {
+			r := httptest.NewRequest(http.MethodGet, "/ui/articles/"+a.ID, nil)
+			r.AddCookie(&http.Cookie{Name: cookiePlain, Value: editor.session})
+			return r
+		}, 200},
+		{"a static file", func() *http.Request { return httptest.NewRequest(http.MethodGet, "/static/"+secStaticFile(t), nil) }, 200},
+		{"an unknown path", func() *http.Request { return httptest.NewRequest(http.MethodGet, "/wp-admin/", nil) }, 404},
+		{"health", func() *http.Request { return httptest.NewRequest(http.MethodGet, "/healthz", nil) }, 200},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			w := f.serve(tt.req())
+			if w.Code != tt.status {
+				t.Fatalf("status %d, want %d", w.Code, tt.status)
+			}
+			h := w.Header()
+			if got := h.Get("X-Content-Type-Options"); got != "nosniff" {
+				t.Errorf("X-Content-Type-Options = %q, want nosniff", got)
+			}
+			if got := h.Get("Referrer-Policy"); got != "same-origin" && got != "no-referrer" && got != "strict-origin-when-cross-origin" {
+				t.Errorf("Referrer-Policy = %q, want same-origin or stricter", got)
+			}
+			csp := secCSP(h.Get("Content-Security-Policy"))
+			if csp["frame-ancestors"] != "'none'" && h.Get("X-Frame-Options") != "DENY" {
+				t.Errorf("page may be framed: CSP frame-ancestors %q, X-Frame-Options %q", csp["frame-ancestors"], h.Get("X-Frame-Options"))
+			}
+			if csp["default-src"] == "" {
+				t.Errorf("CSP %q has no default-src", h.Get("Content-Security-Policy"))
+			}
+			for _, dir := range []string{"script-src", "default-src", "style-src"} {
+				if v := csp[dir]; strings.Contains(v, "unsafe-inline") || strings.Contains(v, "unsafe-eval") || strings.Contains(v, "*") {
+					t.Errorf("CSP %s = %q allows inline or any-origin code", dir, v)
+				}
+			}
+			if csp["base-uri"] == "" || csp["form-action"] == "" {
+				t.Errorf("CSP %q lacks base-uri or form-action", h.Get("Content-Security-Policy"))
+			}
+			if ct := h.Get("Content-Type"); ct == "" {
+				t.Error("no Content-Type: nosniff needs one")
+			}
+		})
+	}
+}
+
+func secAuthed(t *testing.T, c *secCaller, path string) *http.Request {
+	r := httptest.NewRequestWithContext(t.Context(), http.MethodGet, path, nil)
+	r.Header.Set("Authorization", "Bearer "+c.token)
+	return r
+}
+
+// secCSP splits a Content-Security-Policy into its directives.
+func secCSP(v string) map[string]string {
+	out := map[string]string{}
+	for d := range strings.SplitSeq(v, ";") {
+		name, val, _ := strings.Cut(strings.TrimSpace(d), " ")
+		if name != "" {
+			out[name] = strings.TrimSpace(val)
+		}
+	}
+	return out
+}
+
+func TestRequestBodyLimitsAndMalformedJSON(t *testing.T) {
+	f := newSecFixture(t, Config{})
+	editor, reviewer := f.caller("the editor"), f.caller("the reviewer")
+	a := f.article(t, "draft")
+	big := func(n int) string { return `{"why_it_matters":"` + strings.Repeat("a", n) + `"}` }
+	for _, tt := range []struct {
+		name, method, path, body string
+		c                        *secCaller
+		want                     int
+	}{
+		{"a draft edit over 1 MiB", http.MethodPut, "/api/v1/articles/" + a.ID + "/draft", big(1 << 20), editor, 413},
+		{"a submit over 16 MiB", http.MethodPost, "/api/v1/articles", `{"text":"` + strings.Repeat("a", 16<<20) + `"}`, editor, 413},
+		{"an approval over 1 MiB", http.MethodPost, "/api/v1/articles/" + a.ID + "/approve", `{"version":1` + strings.Repeat(" ", 1<<20) + `}`, reviewer, 413},
+		{"truncated JSON", http.MethodPut, "/api/v1/articles/" + a.ID + "/draft", `{"key_points":["a"`, editor, 400},
+		{"not JSON at all", http.MethodPost, "/api/v1/articles", `url=https://example.com`, editor, 400},
+		{"an unknown field", http.MethodPost, "/api/v1/articles", `{"url":"https://example.com/x","role":"admin"}`, editor, 400},
+		{"two objects", http.MethodPost, "/api/v1/articles", `{"url":"https://example.com/a"}{"url":"https://example.com/b"}`, editor, 400},
+		{"a wrong type", http.MethodPost, "/api/v1/articles/" + a.ID + "/approve", `{"version":"1; DROP TABLE articles"}`, reviewer, 400},
+		{"a JSON array", http.MethodPost, "/api/v1/articles", `[{"url":"https://example.com/a"}]`, editor, 400},
+		{"an empty body", http.MethodPost, "/api/v1/articles", ``, editor, 400},
+		{"a huge batch", http.MethodPost, "/api/v1/articles", `{"urls":[` + strings.Repeat(`"https://example.com/x",`, 10_001) + `"https://example.com/y"]}`, editor, 400},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			w := f.api(t, tt.c, tt.method, tt.path, tt.body)
+			if w.Code != tt.want {
+				t.Errorf("%s %s = %d, want %d; body %.200s", tt.method, tt.path, w.Code, tt.want, w.Body.String())
+			}
+			if w.Code >= 500 {
+				t.Errorf("a hostile body caused a server error")
+			}
+		})
+	}
+	if d, err := f.db.GetDraft(t.Context(), a.ID, 2); err == nil {
+		t.Errorf("a refused edit was stored as v2: %+v", d.Summary)
+	}
+}
+
+func TestHTTPServerHasTimeoutsAndHeaderLimit(t *testing.T) {
+	f := newSecFixture(t, Config{})
+	hs := f.srv.HTTPServer("127.0.0.1:0")
+	if hs.ReadHeaderTimeout <= 0 || hs.ReadHeaderTimeout > 30*time.Second {
+		t.Errorf("ReadHeaderTimeout = %v, want set and short (slow-header clients)", hs.ReadHeaderTimeout)
+	}
+	if hs.ReadTimeout <= 0 || hs.ReadTimeout > 5*time.Minute {
+		t.Errorf("ReadTimeout = %v, want set (slow-body clients)", hs.ReadTimeout)
+	}
+	if hs.IdleTimeout <= 0 {
+		t.Errorf("IdleTimeout = %v, want set", hs.IdleTimeout)
+	}
+	if hs.MaxHeaderBytes <= 0 || hs.MaxHeaderBytes > 1<<20 {
+		t.Errorf("MaxHeaderBytes = %d, want set and at most 1 MiB", hs.MaxHeaderBytes)
+	}
+	// A real listener: a header block over the limit is refused (431), not buffered.
+	ts := httptest.NewUnstartedServer(hs.Handler)
+	ts.Config.MaxHeaderBytes = hs.MaxHeaderBytes
+	ts.Start()
+	defer ts.Close()
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, ts.URL+"/healthz", nil)
+	req.Header.Set("X-Big", strings.Repeat("a", hs.MaxHeaderBytes+8<<10))
+	resp, err := ts.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+		t.Errorf("oversized headers = %d, want 431", resp.StatusCode)
+	}
+}
+
+// Postgres text cannot hold NUL; a body carrying one must be a 400, not a failed INSERT (500).
+func TestNULBytesInBodiesAreRefusedNotServerErrors(t *testing.T) {
+	f := newSecFixture(t, Config{})
+	editor := f.caller("the editor")
+	a := f.article(t, "draft")
+	for _, tt := range []struct{ name, method, path, body string }{
+		{"in a draft key point", http.MethodPut, "/api/v1/articles/" + a.ID + "/draft",
+			`{"key_points":["One point here.","Two points here.","Three \u0000 points."],"why_it_matters":"Why.","what_it_means_for_you":"What.","base_version":1}`},
+		{"in a draft paragraph", http.MethodPut, "/api/v1/articles/" + a.ID + "/draft",
+			`{"key_points":["One point here.","Two points here.","Three points."],"why_it_matters":"Why\u0000.","what_it_means_for_you":"What.","base_version":1}`},
+		{"in a submitted URL", http.MethodPost, "/api/v1/articles", `{"url":"https://example.com/\u0000"}`},
+		{"in pasted text", http.MethodPost, "/api/v1/articles", `{"url":"https://example.com/nul","text":"a\u0000b"}`},
+		{"in pasted HTML", http.MethodPost, "/api/v1/articles", `{"url":"https://example.com/nul2","html":"<p>a\u0000b</p>"}`},
+		{"in a pasted title", http.MethodPost, "/api/v1/articles", `{"url":"https://example.com/nul3","text":"ab","title":"t\u0000"}`},
+		{"in a reject reason", http.MethodPost, "/api/v1/articles/" + a.ID + "/reject", `{"reason":"no\u0000"}`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := editor
+			if strings.HasSuffix(tt.path, "/reject") {
+				c = f.caller("the reviewer")
+			}
+			w := f.api(t, c, tt.method, tt.path, tt.body)
+			if w.Code != http.StatusBadRequest {
+				t.Errorf("%s %s = %d, want 400; body %.200s", tt.method, tt.path, w.Code, w.Body.String())
+			}
+		})
+	}
+}
