@@ -264,6 +264,10 @@ func pageHandler() http.Handler {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprint(w, articleHTML(r.PathValue("slug")))
 	})
+	mux.HandleFunc("GET /same/{copy}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, articleHTML("syndicated"))
+	})
 	mux.HandleFunc("GET /short", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprint(w, `<html><head><title>Hi</title></head><body><p>Just a line.</p></body></html>`)

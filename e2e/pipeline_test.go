@@ -319,3 +319,31 @@ func decodeBody(t *testing.T, resp *http.Response, v any) {
 		t.Fatalf("decode: %v", err)
 	}
 }
+
+// TestIdenticalTextReusesTheGeneration: the same wire story under two URLs is summarised once.
+func TestIdenticalTextReusesTheGeneration(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	s.startWorker(workerOptions{allowPrivate: true})
+	first := s.waitDone(s.submit(s.pageURL("/same/one")), 30*time.Second)
+	second := s.waitDone(s.submit(s.pageURL("/same/two")), 30*time.Second)
+	if first.Status != "draft" || second.Status != "draft" {
+		t.Fatalf("statuses %q %q", first.Status, second.Status)
+	}
+	if n := s.llm.Requests(); n != 1 {
+		t.Fatalf("LLM requests = %d, want 1: identical text must not be paid for twice", n)
+	}
+	if second.Draft.Usage.PromptTokens != 0 || second.Draft.WhyItMatters != first.Draft.WhyItMatters {
+		t.Fatalf("second draft = %+v, want the first generation at no token cost", second.Draft)
+	}
+	// A reviewer's regenerate is a new generation, paid for.
+	if code := s.call("POST", "/api/v1/articles/"+second.ID+"/regenerate", auth.Reviewer, map[string]string{"instructions": "shorter"}, nil); code != http.StatusAccepted {
+		t.Fatalf("regenerate: %d", code)
+	}
+	again := s.waitDone(second.ID, 30*time.Second)
+	if again.Status != "draft" || again.Draft.Version != 2 || s.llm.Requests() != 2 {
+		t.Fatalf("after regenerate: %s v%d, LLM requests %d", again.Status, again.Draft.Version, s.llm.Requests())
+	}
+	if !strings.Contains(s.llm.Calls()[1].User(), "shorter") {
+		t.Errorf("the reviewer's instructions did not reach the model")
+	}
+}

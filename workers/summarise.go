@@ -63,7 +63,7 @@ func (w *Worker) summarise(ctx context.Context, job queue.Job, log *slog.Logger)
 		if err != nil {
 			return releaseOnError(err)
 		}
-		cost := costOf(res.Model, res.Usage)
+		cost := llm.Cost(res.Model, res.Usage)
 		w.obs.Generated(res.Author, res.Model, res.Usage, cost, res.Requests)
 		draft.Summary, draft.Author, draft.Model, draft.PromptVersion = res.Summary, res.Author, res.Model, res.PromptVersion
 		draft.PromptTokens, draft.CompletionTokens, draft.CostUSD = res.Usage.PromptTokens, res.Usage.CompletionTokens, cost
@@ -87,6 +87,3 @@ func (w *Worker) summarise(ctx context.Context, job queue.Job, log *slog.Logger)
 		"flags", len(draft.Flags), "prompt_tokens", draft.PromptTokens, "completion_tokens", draft.CompletionTokens, "reused", reused)
 	return nil
 }
-
-// costOf prices a generation. TODO(lead): switch to llm.Cost once the price table lands.
-func costOf(model string, u llm.Usage) float64 { return 0 }

@@ -14,6 +14,10 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 	switch args[0] {
 	case "extract":
 		return benchExtract(ctx, args[1:], stdout)
+	case "faithfulness":
+		return benchFaithfulness(ctx, args[1:], stdout)
+	case "portal":
+		return benchPortal(ctx, args[1:], getenv, stdout)
 	}
 	fmt.Fprintf(stderr, "newsdesk bench: unknown benchmark %q\n", args[0])
 	return errUsage
