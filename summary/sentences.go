@@ -37,6 +37,14 @@ func splitParagraph(p string) []string {
 	for i := 0; i < len(p); {
 		r, size := utf8.DecodeRuneInString(p[i:])
 		i += size
+		if r == '。' || r == '！' || r == '？' {
+			// Chinese and Japanese full stops end a sentence with no space after them.
+			if s := strings.TrimSpace(p[start:i]); s != "" {
+				out = append(out, s)
+			}
+			start = i
+			continue
+		}
 		if r != '.' && r != '!' && r != '?' && r != '…' {
 			continue
 		}
@@ -54,7 +62,10 @@ func splitParagraph(p string) []string {
 			continue
 		}
 		next, _ := utf8.DecodeRuneInString(p[end+1:])
-		if !(unicode.IsUpper(next) || unicode.IsDigit(next) || strings.ContainsRune("\"“‘«'(", next)) {
+		// Scripts without case (Hangul, Arabic, Hebrew, Devanagari …) start a sentence with
+		// any letter; cased ones with a capital.
+		caseless := unicode.IsLetter(next) && !unicode.IsUpper(next) && !unicode.IsLower(next)
+		if !(unicode.IsUpper(next) || caseless || unicode.IsDigit(next) || strings.ContainsRune("\"“‘«'(", next)) {
 			i = end
 			continue
 		}

@@ -44,7 +44,7 @@ func main() {
 		}
 		res, err := ext.Write(context.Background(), llm.Request{Text: text})
 		if err != nil {
-			llmtest.Insufficient(err.Error())(w, c)
+			llmtest.Insufficient("the text has fewer than three full sentences")(w, c)
 			return
 		}
 		llmtest.OK(res.Summary)(w, c)
