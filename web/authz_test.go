@@ -72,6 +72,7 @@ type secFixture struct {
 	srv     *Server
 	h       http.Handler
 	logs    *secLogBuffer
+	log     *slog.Logger
 	callers []*secCaller
 	metrics string
 }
@@ -98,6 +99,7 @@ func newSecFixture(t *testing.T, cfg Config) *secFixture {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
+	f.log = cfg.Logger
 	if cfg.Metrics == nil {
 		cfg.Metrics = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, secMetricsBody) })
 	}

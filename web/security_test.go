@@ -4,6 +4,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
@@ -13,12 +14,17 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"newsdesk/auth"
+	"newsdesk/llm"
+	"newsdesk/llm/llmtest"
+	"newsdesk/queue"
 	"newsdesk/ratelimit"
 	"newsdesk/testenv"
+	"newsdesk/workers"
 )
 
 func TestSubmitIsRateLimitedPerToken(t *testing.T) {
@@ -413,5 +419,134 @@ func TestNULBytesInBodiesAreRefusedNotServerErrors(t *testing.T) {
 				t.Errorf("%s %s = %d, want 400; body %.200s", tt.method, tt.path, w.Code, w.Body.String())
 			}
 		})
+	}
+}
+
+// TestNoSecretReachesTheLogs runs the whole pipeline (submit over the API, extract, summarise
+// with an OpenAI-compatible fake, sign-in, failed sign-ins, provider errors that echo the API
+// key) with every log line captured, then looks for any secret in them.
+func TestNoSecretReachesTheLogs(t *testing.T) {
+	f := newSecFixture(t, Config{})
+	apiKey := "sk-proj-" + testenv.RandomName("") + "Zq9SECRETKEYMATERIALxY"
+	var mu sync.Mutex
+	failedOnce := map[string]bool{}
+	fake := llmtest.NewServer(t, func(w http.ResponseWriter, c *llmtest.Call) {
+		key := strings.TrimPrefix(c.Header.Get("Authorization"), "Bearer ")
+		user := c.User()
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case strings.Contains(user, "Keyecho401"):
+			// As OpenAI does (it masks the middle; some compatible proxies echo it whole).
+			llmtest.WriteError(w, http.StatusUnauthorized, "invalid_request_error", "invalid_api_key",
+				"Incorrect API key provided: "+key+". You can find your API key at https://platform.openai.com/account/api-keys.")
+		case strings.Contains(user, "Keyecho500") && !failedOnce["500"]:
+			failedOnce["500"] = true
+			llmtest.WriteError(w, http.StatusInternalServerError, "server_error", "", "upstream rejected credential "+key)
+		case strings.Contains(user, "Keyecho502") && !failedOnce["502"]:
+			failedOnce["502"] = true
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(http.StatusBadGateway)
+			fmt.Fprintf(w, "<html><body><h1>502 Bad Gateway</h1><p>request with key %s refused</p></body></html>", key)
+		default:
+			llmtest.OK(llmtest.Sample())(w, c)
+		}
+	})
+	writer, err := llm.NewOpenAI(llm.Config{BaseURL: fake.URL, APIKey: apiKey, Model: "gpt-test", NoRetries: true,
+		RetryBaseDelay: time.Millisecond, Logger: f.log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wk := workers.New(f.db, f.q, workers.Config{Writer: writer, Logger: f.log, DrainTimeout: 2 * time.Second,
+		Concurrency: map[queue.Stage]int{queue.Extract: 2, queue.Summarise: 2}})
+	ctx, cancel := context.WithCancel(context.WithoutCancel(t.Context()))
+	done := make(chan struct{})
+	go func() { defer close(done); wk.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+
+	editor := f.caller("the editor")
+	submit := func(marker string) string {
+		body, _ := json.Marshal(map[string]string{"url": "https://news.example/" + testenv.RandomName("logs-"),
+			"title": "Council approves road repairs", "text": secGroundText + "\n\nFiled under " + marker + "."})
+		w := f.api(t, editor, http.MethodPost, "/api/v1/articles", string(body))
+		if w.Code != http.StatusAccepted {
+			t.Fatalf("submit = %d %s", w.Code, w.Body.String())
+		}
+		var out struct{ ID string }
+		json.Unmarshal(w.Body.Bytes(), &out)
+		return out.ID
+	}
+	ok, e401, e500, e502 := submit("Plainstory"), submit("Keyecho401"), submit("Keyecho500"), submit("Keyecho502")
+
+	// Noise around the pipeline: sign-ins right and wrong, refused API calls.
+	r := httptest.NewRequestWithContext(t.Context(), http.MethodPost, "/ui/signin", strings.NewReader(url.Values{"token": {editor.token}}.Encode()))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	w := f.serve(r)
+	var sessionID string
+	for _, c := range w.Result().Cookies() {
+		if c.Name == cookiePlain {
+			sessionID = c.Value
+		}
+	}
+	if sessionID == "" {
+		t.Fatalf("sign-in gave no session (status %d)", w.Code)
+	}
+	mistyped := editor.token[:len(editor.token)-1] + "X"
+	r = httptest.NewRequestWithContext(t.Context(), http.MethodPost, "/ui/signin", strings.NewReader(url.Values{"token": {mistyped}}.Encode()))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	f.serve(r)
+	f.api(t, &secCaller{token: mistyped}, http.MethodGet, "/api/v1/articles", "")
+	f.api(t, f.caller("a revoked admin token"), http.MethodGet, "/api/v1/tokens", "")
+	f.api(t, editor, http.MethodGet, "/api/v1/tokens", "")
+
+	status := func(id string) string { return f.get(t, id).Status }
+	testenv.Eventually(t, 60*time.Second, "every article reaches draft or failed", func() bool {
+		return status(ok) == "draft" && status(e401) == "failed" && status(e500) == "draft" && status(e502) == "draft"
+	})
+	cancel()
+	<-done
+
+	logs := f.logs.String()
+	if !strings.Contains(logs, "draft saved") || !strings.Contains(logs, "job will be retried") || !strings.Contains(logs, "signed in") {
+		t.Fatalf("the logs miss the pipeline's own lines, so the check below proves nothing:\n%s", logs)
+	}
+	if n := fake.Requests(); n < 6 {
+		t.Fatalf("the fake provider saw %d requests, want at least 6", n)
+	}
+	if got := fake.Calls()[0].Header.Get("Authorization"); got != "Bearer "+apiKey {
+		t.Fatalf("the provider got Authorization %q; the key was not in play", got)
+	}
+	secrets := map[string]string{
+		"the API key":                 apiKey,
+		"the API key's secret part":   strings.TrimPrefix(apiKey, "sk-proj-"),
+		"the session id":              sessionID,
+		"a mistyped token":            mistyped,
+		"an Authorization header":     "Authorization",
+		"a bearer credential":         "Bearer ",
+		"the key's distinctive infix": "SECRETKEYMATERIAL",
+	}
+	for _, c := range f.callers {
+		if c.token != "" {
+			secrets["the token of "+c.name] = c.token
+			secrets["the token (after its prefix) of "+c.name] = strings.TrimPrefix(c.token, auth.TokenPrefix)
+		}
+		if len(c.session) > 20 {
+			secrets["the session of "+c.name] = c.session
+		}
+	}
+	for what, s := range secrets {
+		if i := strings.Index(logs, s); i >= 0 {
+			t.Errorf("the logs hold %s: …%s…", what, logs[max(0, i-120):min(len(logs), i+len(s)+40)])
+		}
+	}
+	// Editors see the failure reason; it must not carry the key either.
+	view := f.api(t, editor, http.MethodGet, "/api/v1/articles/"+e401, "").Body.String()
+	if !strings.Contains(view, "Incorrect API key") {
+		t.Errorf("the failed article does not say why: %.400s", view)
+	}
+	for what, s := range secrets {
+		if strings.Contains(view, s) && what != "an Authorization header" {
+			t.Errorf("the failed article's JSON holds %s: %.400s", what, view)
+		}
 	}
 }
