@@ -211,16 +211,19 @@ func (p *portal) serve(w http.ResponseWriter, r *http.Request, rp *pubRep) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
+	body, clen := rp.body, rp.clen
 	if rp.gz != nil && acceptsGzip(r.Header["Accept-Encoding"]) {
 		h["Content-Encoding"] = hdrGzip
-		h["Content-Length"] = rp.gzlen
-		w.WriteHeader(http.StatusOK)
-		w.Write(rp.gz)
-		return
+		body, clen = rp.gz, rp.gzlen
 	}
-	h["Content-Length"] = rp.clen
+	// net/http computes Content-Length itself for a body written at once that fits its
+	// 2 KiB buffer; one header fewer keeps the header map in a single group (8 slots), which
+	// on the hot path saves an allocation and a rehash per request.
+	if len(body) >= 2048 {
+		h["Content-Length"] = clen
+	}
 	w.WriteHeader(http.StatusOK)
-	w.Write(rp.body)
+	w.Write(body)
 }
 
 // notModified applies RFC 9110's conditional rules: If-None-Match wins; If-Modified-Since

@@ -27,12 +27,12 @@ const testPublicURL = "https://desk.example.org"
 
 // portalEnv is one database and the helpers to put articles into it.
 type portalEnv struct {
-	t        *testing.T
+	t        testing.TB
 	db       *store.DB
 	reviewer string // bearer token
 }
 
-func newPortalEnv(t *testing.T) *portalEnv {
+func newPortalEnv(t testing.TB) *portalEnv {
 	t.Helper()
 	db := store.New(testenv.Pool(t))
 	secret, _, err := db.CreateToken(t.Context(), "rev", auth.Reviewer)
