@@ -62,4 +62,7 @@ type recordWriter struct {
 	body []byte
 }
 
-func (w *recordWriter) Write(b []byte) (int, error) { w.body = append(w.body, b...); return len(b), nil }
+func (w *recordWriter) Write(b []byte) (int, error) {
+	w.body = append(w.body, b...)
+	return len(b), nil
+}
