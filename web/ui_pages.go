@@ -308,7 +308,7 @@ func (u *ui) renderArticle(w http.ResponseWriter, r *http.Request, id string, o 
 	data := &articlePageData{
 		base: base{Title: title, Nav: "queue", Live: true, Notice: o.notice, Error: o.err},
 		A:    a, Source: paragraphs(a.Text), CanReview: p.Role.Allows(auth.Reviewer),
-		Working: a.Status == store.StatusQueued || a.Status == store.StatusExtracting || a.Status == store.StatusSummarising,
+		Working:  a.Status == store.StatusQueued || a.Status == store.StatusExtracting || a.Status == store.StatusSummarising,
 		Conflict: o.conflict, ConflictVersion: o.conflictVersion, EditedFrom: o.editedFrom,
 	}
 	if a.Published != nil {

@@ -192,7 +192,7 @@ func TestSessionSignInRotationAndSignOut(t *testing.T) {
 			t.Fatal("no session cookie")
 		}
 		var n int
-		if err := f.db.Pool().QueryRow(t.Context(), `SELECT count(*) FROM sessions WHERE hash = $1`, sessionHashForTest(first)).Scan(&n); err != nil || n != 1 {
+		if err := f.db.Pool().QueryRow(t.Context(), `SELECT count(*) FROM sessions WHERE hash = $1`, auth.Hash(first)).Scan(&n); err != nil || n != 1 {
 			t.Fatalf("sessions with the cookie's hash: %d (%v), want 1", n, err)
 		}
 		var raw int
@@ -233,7 +233,7 @@ func TestSessionSignInRotationAndSignOut(t *testing.T) {
 			t.Fatalf("sign out: %d", res.StatusCode)
 		}
 		var n int
-		f.db.Pool().QueryRow(t.Context(), `SELECT count(*) FROM sessions WHERE hash = $1`, sessionHashForTest(id)).Scan(&n)
+		f.db.Pool().QueryRow(t.Context(), `SELECT count(*) FROM sessions WHERE hash = $1`, auth.Hash(id)).Scan(&n)
 		if n != 0 {
 			t.Errorf("session row survived sign-out")
 		}
@@ -250,8 +250,6 @@ func TestSessionSignInRotationAndSignOut(t *testing.T) {
 		}
 	})
 }
-
-func sessionHashForTest(id string) []byte { return auth.Hash(id) }
 
 func TestSessionExpiry(t *testing.T) {
 	f := newUIFixture(t)

@@ -145,7 +145,7 @@
       const doc = new DOMParser().parseFromString(await res.text(), "text/html");
       for (const el of $$("[data-live][id]")) {
         const fresh = doc.getElementById(el.id);
-        if (!fresh || dirty(el) || fresh.innerHTML === el.innerHTML) continue;
+        if (!fresh || dirty(el) || fresh.outerHTML === el.outerHTML) continue;
         const hadFocus = el.contains(document.activeElement);
         el.replaceWith(document.importNode(fresh, true));
         if (hadFocus) {
