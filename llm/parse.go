@@ -11,8 +11,9 @@ import (
 )
 
 var (
-	thinkRe = regexp.MustCompile(`(?is)<(think|thinking|reasoning)>.*?</(think|thinking|reasoning)>`)
-	fenceRe = regexp.MustCompile("(?s)```[a-zA-Z]*[ \t]*\r?\n?(.*?)```")
+	thinkRe     = regexp.MustCompile(`(?is)<(think|thinking|reasoning)>.*?</(think|thinking|reasoning)>`)
+	openThinkRe = regexp.MustCompile(`(?i)<(think|thinking|reasoning)>`)
+	fenceRe     = regexp.MustCompile("(?s)```[a-zA-Z]*[ \t]*\r?\n?(.*?)```")
 )
 
 // errNoJSON is returned by parseOutput when the content holds no JSON object.
@@ -23,8 +24,8 @@ var errNoJSON = errors.New("no JSON object in the answer")
 // field names ("bullets", "whyItMatters") and key points given as one string of lines.
 func parseOutput(content string) (prompts.Output, error) {
 	s := thinkRe.ReplaceAllString(content, "")
-	if i := strings.Index(strings.ToLower(s), "<think>"); i >= 0 {
-		s = s[:i] // an unterminated thought: nothing after it is the answer
+	if loc := openThinkRe.FindStringIndex(s); loc != nil {
+		s = s[:loc[0]] // an unterminated thought: nothing after it is the answer
 	}
 	s = strings.TrimSpace(s)
 	if s == "" {

@@ -99,17 +99,25 @@ func newBoundary() string {
 	return strings.ToUpper(hex.EncodeToString(b[:]))
 }
 
-// cleaner removes characters that hide text from a reviewer (zero-width,
-// bidirectional controls) and break any "<<<" run, so that text from a page can never
-// forge the data block's end marker even if it guessed the code.
-var cleaner = strings.NewReplacer(
-	"<<<", "< < <", ">>>", "> > >",
-	"\u200b", "", "\u200c", "", "\u200d", "", "\u2060", "", "\ufeff", "",
-	"\u202a", "", "\u202b", "", "\u202c", "", "\u202d", "", "\u202e", "",
-	"\u2066", "", "\u2067", "", "\u2068", "", "\u2069", "",
-)
+// markers breaks any "<<<" or ">>>" run, so that text from a page can never forge the
+// data block's markers, even if it guessed the code.
+var markers = strings.NewReplacer("<<<", "< < <", ">>>", "> > >")
 
-func clean(s string) string { return cleaner.Replace(s) }
+// clean drops characters that hide text from a reviewer but not from a model:
+// zero-width characters, bidirectional controls and Unicode tag characters ("ASCII
+// smuggling"); then it breaks marker runs.
+func clean(s string) string {
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case r >= 0x200b && r <= 0x200d, r == 0x2060, r == 0xfeff,
+			r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069,
+			r >= 0xe0000 && r <= 0xe007f:
+			return -1
+		}
+		return r
+	}, s)
+	return markers.Replace(s)
+}
 
 var languageNames = map[string]string{
 	"en": "English", "de": "German", "fr": "French", "es": "Spanish", "it": "Italian",

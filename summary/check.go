@@ -168,7 +168,7 @@ func newIndex(src Source) *index {
 	for _, w := range strings.FieldsFunc(t.norm, notWordRune) {
 		if r, _ := utf8.DecodeRuneInString(w); unicode.IsUpper(r) {
 			lw := strings.ToLower(trimPossessive(w))
-			for n := 4; n <= utf8.RuneCountInString(lw); n++ {
+			for n := 4; n <= min(utf8.RuneCountInString(lw), maxStem); n++ {
 				idx.capStems[prefix(lw, n)] = true
 			}
 		}
@@ -654,8 +654,11 @@ func (idx *index) hasWord(w string) bool {
 		}
 	}
 	n := utf8.RuneCountInString(w)
-	return n >= 6 && idx.capStems[prefix(w, max(4, n-3))]
+	return n >= 6 && n-3 <= maxStem && idx.capStems[prefix(w, max(4, n-3))]
 }
+
+// maxStem bounds the stems kept per capitalised source word; names are shorter.
+const maxStem = 24
 
 // expands reports whether the source spells out acronym (lower case) as words whose
 // initials make it, small joining words aside ("AI": "artificial intelligence").

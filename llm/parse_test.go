@@ -1,0 +1,67 @@
+package llm
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestParseOutput(t *testing.T) {
+	const obj = `{"key_points":["A {b}.","C.","D."],"why_it_matters":"W.","what_it_means_for_you":"M.","language":"en","insufficient_source":false,"insufficient_reason":""}`
+	for _, tt := range []struct {
+		name, content string
+		ok            bool
+	}{
+		{"plain JSON", obj, true},
+		{"fenced with a language", "```json\n" + obj + "\n```", true},
+		{"fenced without a language", "```\n" + obj + "\n```", true},
+		{"a json prefix", "json\n" + obj, true},
+		{"prose around", "Sure! Here it is:\n" + obj + "\nHope this helps {really}.", true},
+		{"a think block with braces", "<think>I need {a} plan</think>" + obj, true},
+		{"an unterminated think block", "<think>still thinking about " + obj, false},
+		{"alternative field names", `{"bullets":["A.","C.","D."],"whyItMatters":"W.","What this means for you":"M."}`, true},
+		{"key points as one string", `{"key_points":"A.\nC.\nD.","why_it_matters":"W.","what_it_means_for_you":"M."}`, true},
+		{"broken JSON", obj[:len(obj)-1], false},
+		{"no summary fields", `{"answer":"hello"}`, false},
+		{"empty", "   ", false},
+		{"wrong type", `{"key_points":[1,2,3],"why_it_matters":"W.","what_it_means_for_you":"M."}`, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := parseOutput(tt.content)
+			if (err == nil) != tt.ok {
+				t.Fatalf("parseOutput() error = %v, want ok %v", err, tt.ok)
+			}
+			if tt.ok && (len(out.KeyPoints) != 3 || out.WhyItMatters != "W." || out.WhatItMeansForYou != "M.") {
+				t.Errorf("parseOutput() = %+v", out)
+			}
+		})
+	}
+	out, _ := parseOutput(obj)
+	if !slices.Equal(out.KeyPoints, []string{"A {b}.", "C.", "D."}) {
+		t.Errorf("braces inside strings broke the key points: %q", out.KeyPoints)
+	}
+}
+
+// FuzzParseOutput: the parser never panics, and whatever it accepts came from the
+// content it was given.
+func FuzzParseOutput(f *testing.F) {
+	for _, s := range []string{
+		`{"key_points":["A.","B.","C."],"why_it_matters":"W.","what_it_means_for_you":"M."}`,
+		"```json\n{\"bullets\":[\"x\"]}\n```", "<think>{</think>{}", `{"a":{"b":"}"}}`, "{{{{", `"\"}"`,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, content string) {
+		out, err := parseOutput(content)
+		if err != nil {
+			return
+		}
+		for _, kp := range out.KeyPoints {
+			for _, w := range strings.Fields(kp) {
+				if len(w) > 3 && !strings.Contains(content, strings.Trim(w, `\"`)) && !strings.Contains(content, `\`) {
+					t.Fatalf("key point word %q is not in the content %q", w, content)
+				}
+			}
+		}
+	})
+}
