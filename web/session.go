@@ -191,6 +191,10 @@ func (u *ui) signin(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	// Housekeeping: sign-ins are rare enough to sweep expired sessions here.
+	if _, err := u.s.db.DeleteExpiredSessions(r.Context()); err != nil {
+		u.log.Warn("delete expired sessions", "err", err)
+	}
 	id, _, err := u.s.db.CreateSession(r.Context(), p.TokenID, sessionIdle, sessionLifetime)
 	if err != nil {
 		u.fail(w, r, err)

@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"newsdesk/auth"
@@ -39,6 +40,9 @@ type ui struct {
 	pages map[string]*template.Template
 	cop   *http.CrossOriginProtection
 	hub   *hub
+	// closing maps each *http.Server that served an event stream to a channel closed at
+	// its shutdown (see shutdownSignal).
+	closing sync.Map
 }
 
 // uiRoutes declares the review desk's routes on m. It panics if a template is missing or

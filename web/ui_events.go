@@ -123,10 +123,15 @@ func (u *ui) events(w http.ResponseWriter, r *http.Request) {
 	}
 	ping := time.NewTicker(25 * time.Second)
 	defer ping.Stop()
+	closing := u.shutdownSignal(r)
 	for {
 		var err error
 		select {
 		case <-r.Context().Done():
+			return
+		case <-closing:
+			// The server is shutting down: end the stream so that Shutdown need not wait
+			// for it; the browser reconnects to whichever server is up.
 			return
 		case id := <-ch:
 			id = strings.NewReplacer("\n", "", "\r", "").Replace(id)
@@ -142,4 +147,20 @@ func (u *ui) events(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+}
+
+// shutdownSignal returns a channel closed when the http.Server serving r starts shutting
+// down. http.Server.Shutdown waits for active connections, and an event stream never goes
+// idle by itself.
+func (u *ui) shutdownSignal(r *http.Request) <-chan struct{} {
+	hs, _ := r.Context().Value(http.ServerContextKey).(*http.Server)
+	if hs == nil {
+		return nil
+	}
+	ch := make(chan struct{})
+	actual, loaded := u.closing.LoadOrStore(hs, ch)
+	if !loaded {
+		hs.RegisterOnShutdown(func() { close(ch) })
+	}
+	return actual.(chan struct{})
 }

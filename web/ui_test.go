@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"newsdesk/auth"
 	"newsdesk/queue"
@@ -577,4 +578,97 @@ func TestHighlightMarksFlagsInPlace(t *testing.T) {
 	if len(unplaced) != 1 || unplaced[0].Text != "Nobody Here" {
 		t.Errorf("unplaced = %+v, want the name that is not in the text", unplaced)
 	}
+}
+
+func TestApproveWithoutJavaScriptAsksFirst(t *testing.T) {
+	f := newUIFixture(t)
+	u := f.user(t, "Rita", auth.Reviewer)
+	u.signIn()
+	id := f.draftArticle(t, "https://news.example/d", "D", "Text one. Text two. Text three.", sampleSummary(), nil)
+	res, body := u.do("POST", "/ui/articles/"+id+"/approve", url.Values{"csrf": {u.csrf()}, "version": {"1"}})
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, "Approve version 1?") || !strings.Contains(body, `name="confirm" value="yes"`) {
+		t.Fatalf("approve without confirmation: %d, want the confirmation page: %.300s", res.StatusCode, body)
+	}
+	if _, err := f.db.GetPublished(t.Context(), id); err != store.ErrNotFound {
+		t.Fatalf("published before confirmation (err=%v)", err)
+	}
+	res, _ = u.do("POST", "/ui/articles/"+id+"/approve", url.Values{"csrf": {u.csrf()}, "version": {"1"}, "confirm": {"yes"}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("confirmed approve: %d", res.StatusCode)
+	}
+	if _, err := f.db.GetPublished(t.Context(), id); err != nil {
+		t.Errorf("not published after confirmation: %v", err)
+	}
+}
+
+func TestEventsStreamArticleChanges(t *testing.T) {
+	f := newUIFixture(t)
+	u := f.user(t, "Rita", auth.Reviewer)
+	u.signIn()
+	id := f.draftArticle(t, "https://news.example/e", "E", "Text one. Text two. Text three.", sampleSummary(), nil)
+
+	t.Run("the stream needs a session", func(t *testing.T) {
+		res, err := http.Get(f.srv.URL + "/ui/events")
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.Request.URL.Path != "/ui/signin" {
+			t.Errorf("events without a session ended at %s, want the sign-in page", res.Request.URL.Path)
+		}
+	})
+
+	req, _ := http.NewRequestWithContext(t.Context(), "GET", f.srv.URL+"/ui/events", nil)
+	res, err := u.c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if ct := res.Header.Get("Content-Type"); ct != "text/event-stream" {
+		t.Fatalf("Content-Type %q", ct)
+	}
+	lines := make(chan string, 100)
+	go func() {
+		b := make([]byte, 4096)
+		var acc string
+		for {
+			n, err := res.Body.Read(b)
+			acc += string(b[:n])
+			for {
+				i := strings.Index(acc, "\n\n")
+				if i < 0 {
+					break
+				}
+				lines <- acc[:i]
+				acc = acc[i+2:]
+			}
+			if err != nil {
+				close(lines)
+				return
+			}
+		}
+	}()
+	// The hub announces "*" once it listens; only then can a change not be missed.
+	want := func(data string) {
+		t.Helper()
+		deadline := time.After(10 * time.Second)
+		for {
+			select {
+			case ev, ok := <-lines:
+				if !ok {
+					t.Fatalf("stream ended before %q", data)
+				}
+				if strings.Contains(ev, "event: change\ndata: "+data) {
+					return
+				}
+			case <-deadline:
+				t.Fatalf("no change event for %q within 10s", data)
+			}
+		}
+	}
+	want("*")
+	if err := f.db.Reject(t.Context(), id, "off topic", "test"); err != nil {
+		t.Fatal(err)
+	}
+	want(id)
 }
