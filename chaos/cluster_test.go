@@ -143,7 +143,10 @@ func TestScaleOutStreamLeaderLoss(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	refused.Range(func(k, v any) bool { t.Logf("a submit was refused while the leader was gone (then retried): %v", v); return true })
+	refused.Range(func(k, v any) bool {
+		t.Logf("a submit was refused while the leader was gone (then retried): %v", v)
+		return true
+	})
 	t.Logf("all submits acknowledged %s after the leader was killed; new leader %s", time.Since(start).Round(time.Millisecond),
 		streamLeader(t, s.natsURL, "NEWSDESK"))
 
