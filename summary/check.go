@@ -545,8 +545,8 @@ func (c *checker) names(name string, t text) {
 		// A group: capitalised words, with connectors between capitalised words.
 		j := i + 1
 		for j < len(toks) {
-			between := t.norm[toks[j-1].end:toks[j].start]
-			if strings.TrimSpace(between) != "" && between != "'s " {
+			// A possessive ends a name: "Ofqual's Ian Bauckham" is two.
+			if strings.TrimSpace(t.norm[toks[j-1].end:toks[j].start]) != "" || trimPossessive(toks[j-1].word) != toks[j-1].word {
 				break
 			}
 			if toks[j].cap {
@@ -570,7 +570,7 @@ func (c *checker) names(name string, t text) {
 			}
 			acronym := isAcronym(tk.word)
 			if !acronym {
-				if tk.initial && k == 0 && (len(group) == 1 || sentenceStarters[lw] || c.idx.hasPhrase(lw)) {
+				if tk.initial && k == 0 && (len(group) == 1 || sentenceStarters[lw]) {
 					continue // an ordinary word starting a sentence
 				}
 				if german && (len(group) == 1 || k > 0 && germanDeterminers[strings.ToLower(group[k-1].word)] ||
@@ -599,7 +599,7 @@ func (c *checker) names(name string, t text) {
 			}
 		}
 		if len(missing) > 0 {
-			c.add(Flag{name, KindName, t.span(group[0].start, group[len(group)-1].end),
+			c.add(Flag{name, KindName, t.span(checked[0].start, group[len(group)-1].end),
 				"Name not found in the source: " + strings.Join(missing, ", ") + "."})
 		}
 	}

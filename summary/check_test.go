@@ -1,0 +1,98 @@
+package summary
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestCheckSentences holds the edge cases of each check: one source, one key point, and
+// the flag kind it should draw ("" for none).
+func TestCheckSentences(t *testing.T) {
+	for _, tt := range []struct {
+		name, lang, source, point, kind, text string
+	}{
+		// Numbers, amounts and percentages.
+		{"a scale word matches a short scale", "en", "The deal was worth £50m.", "The deal was worth £50 million.", "", ""},
+		{"a currency word matches a symbol", "en", "It cost 12 million pounds.", "It cost £12 million.", "", ""},
+		{"a rounded large number is fine", "en", "The list fell to 1,187,000.", "The list fell to 1.2 million.", "", ""},
+		{"an announced rounding is fine", "en", "Turnout was 61.7%.", "Turnout was about 62%.", "", ""},
+		{"an unannounced rounded percentage is flagged", "en", "Rates were held at 4.75%.", "Rates were held at 5%.", KindPercentage, "5%"},
+		{"a changed figure is flagged", "en", "About 40,000 staff will strike.", "About 45,000 staff will strike.", KindNumber, "45,000"},
+		{"a changed currency is flagged", "en", "It took a $340 million charge.", "It took a £340 million charge.", KindCurrency, "£340 million"},
+		{"a number as a percentage is flagged", "en", "Shares rose 4 points to 120.", "Shares rose 4%.", KindPercentage, "4%"},
+		{"percentage points against per cent", "en", "Support rose 5% to 40%.", "Support rose 5 percentage points.", KindPercentage, "5 percentage points"},
+		{"spelled numbers match digits", "en", "The 3 men were freed.", "Three men were freed.", "", ""},
+		{"a changed spelled number is flagged", "en", "He was jailed for four years.", "He was jailed for six years.", KindNumber, "six"},
+		{"one in five is not a figure to check", "en", "Only one in five trains will run.", "One in five trains will run.", "", ""},
+		{"German separators", "de", "Die Stadt rechnet mit 40.000 Fahrzeugen und 2,5 Millionen Euro.", "Die Stadt rechnet mit 40.000 Fahrzeugen.", "", ""},
+		{"German decimals are not thousands", "de", "Die Kosten liegen bei 2,5 Millionen Euro.", "Die Kosten liegen bei 2.500 Euro.", KindCurrency, "2.500 Euro"},
+		// Dates.
+		{"a changed year is flagged", "en", "He stole the money between 2018 and 2022.", "He stole the money from 2016.", KindDate, "2016"},
+		{"an invented month is flagged", "en", "Work starts in March.", "Work starts in April.", KindDate, "April"},
+		{"may the verb is not a month", "en", "Residents may apply.", "May residents apply?", "", ""},
+		{"an invented weekday is flagged", "en", "The vote was on Tuesday.", "The vote was on Friday.", KindDate, "Friday"},
+		{"a relative date not in the source is flagged", "en", "The vote was on Tuesday.", "The vote was yesterday.", KindDate, "yesterday"},
+		{"an ISO date in the source gives its month", "en", "Published 2025-03-14.", "It was published in March.", "", ""},
+		// Quotes.
+		{"a verbatim quote with curly marks is fine", "en", `He said: "We have no choice."`, "He said “we have no choice”.", "", ""},
+		{"an altered quote is flagged", "en", `He said: "We have no choice."`, `He said "we had no option".`, KindQuote, `"we had no option"`},
+		{"a single-quoted phrase is checked", "en", "She called it a good result.", "She called it 'a great result'.", KindQuote, "'a great result'"},
+		{"an apostrophe is not a quote", "en", "The council's plan was approved.", "The council's plan won the members' votes.", "", ""},
+		// Names.
+		{"a possessive name is fine", "en", "Sadiq Khan approved it.", "Khan's decision was approved.", "", ""},
+		{"a title before a known name is fine", "en", "Sadiq Khan, the mayor, approved it.", "Mayor Sadiq Khan approved it.", "", ""},
+		{"an invented first name is flagged", "en", "Khan approved it.", "Sadiq Khan approved it.", KindName, "Sadiq Khan"},
+		{"two known names joined into a new person are flagged", "en", "Jane Porter met Sadiq Khan.", "Jane Khan approved it.", KindName, "Jane Khan"},
+		{"a demonym of a place in the source is fine", "en", "Britain will pay.", "The British government will pay.", "", ""},
+		{"an acronym the source spells out is fine", "en", "It invests in artificial intelligence.", "It invests in AI.", "", ""},
+		{"an invented acronym is flagged", "en", "The council agreed.", "The IMF agreed.", KindName, "IMF"},
+		{"a sentence-initial word is not a name", "en", "Residents were told.", "Officials told residents.", "", ""},
+		{"German nouns after an article are not names", "de", "Die Stadt baut eine Brücke.", "Der Artikel nennt keine Folgen.", "", ""},
+		{"an invented name in German is flagged", "de", "Die Stadt baut eine Brücke.", "Bürgermeisterin Anna Schulz lobte die Brücke.", KindName, "Anna Schulz"},
+		// Speculation.
+		{"speculation is flagged", "en", "The mayor approved the deal.", "The mayor likely obtained assurances.", KindSpeculation, "likely"},
+		{"hedging the source uses is fine", "en", "The trial could start next year.", "The trial could start next year.", "", ""},
+		{"May the month is not speculation", "en", "It opens in May.", "It opens in May.", "", ""},
+		// Links and contacts.
+		{"a phone number is not a figure", "en", "Call 0800 123 4567.", "Call 0800 123 4567.", "", ""},
+		{"a score is not a phone number", "en", "They won 3-1 in 2024.", "They won 3-1 in 2024.", "", ""},
+		{"a time is fine", "en", "The warning lasts until 18:00.", "The warning lasts until 18:00.", "", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := Summary{KeyPoints: []string{tt.point}, WhyItMatters: "x", WhatItMeansForYou: "y"}
+			var got []Flag
+			for _, f := range Check(s, Source{Text: tt.source, Lang: tt.lang}) {
+				if f.Section == KeyPointSection(0) && f.Kind != KindStyle {
+					got = append(got, f)
+				}
+			}
+			if tt.kind == "" {
+				if len(got) > 0 {
+					t.Errorf("Check(%q against %q) = %s, want no flag", tt.point, tt.source, describe(got))
+				}
+				return
+			}
+			for _, f := range got {
+				if f.Kind == tt.kind && strings.Contains(strings.ToLower(f.Text), strings.ToLower(tt.text)) {
+					return
+				}
+			}
+			t.Errorf("Check(%q against %q) = %s, want %s %q", tt.point, tt.source, describe(got), tt.kind, tt.text)
+		})
+	}
+}
+
+func TestCheckReturnsEmptySliceAndQuotesTheSection(t *testing.T) {
+	s := Summary{KeyPoints: []string{"The council met.", "It agreed.", "Work starts soon."}, WhyItMatters: "Roads matter.", WhatItMeansForYou: "Nothing yet."}
+	flags := Check(s, Source{Text: "The council met. It agreed. Work starts soon. Roads matter. Nothing yet."})
+	if flags == nil || len(flags) != 0 {
+		t.Errorf("Check(clean) = %#v, want an empty, non-nil slice", flags)
+	}
+	s.KeyPoints[1] = "It agreed “a £9½ million plan”."
+	flags = Check(s, Source{Text: "The council met and agreed."})
+	for _, f := range flags {
+		if f.Section == "key_points[1]" && !strings.Contains(s.KeyPoints[1], f.Text) {
+			t.Errorf("flag text %q is not a span of the section %q", f.Text, s.KeyPoints[1])
+		}
+	}
+}
