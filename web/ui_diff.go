@@ -71,7 +71,49 @@ func diffWords(a, b string) []diffOp {
 	for ; j < m; j++ {
 		add('+', wb[j])
 	}
-	return ops
+	return cleanup(ops)
+}
+
+// cleanup makes a diff readable the way people read edits: a word or two that happen to
+// match inside a rewritten passage ("the", "about") are folded into the change, so that a
+// rewritten sentence shows as one deletion and one insertion instead of confetti.
+func cleanup(ops []diffOp) []diffOp {
+	const short = 2 // words
+	var out []diffOp
+	for k := 0; k < len(ops); k++ {
+		op := ops[k]
+		if op.Op == '=' && k > 0 && k < len(ops)-1 && len(strings.Fields(op.Text)) <= short {
+			// Between two changes: part of the rewrite.
+			out = append(out, diffOp{'-', op.Text}, diffOp{'+', op.Text})
+			continue
+		}
+		out = append(out, op)
+	}
+	// Coalesce each run of changes into one deletion followed by one insertion.
+	var res []diffOp
+	var del, ins []string
+	flush := func() {
+		if len(del) > 0 {
+			res = append(res, diffOp{'-', strings.Join(del, " ")})
+		}
+		if len(ins) > 0 {
+			res = append(res, diffOp{'+', strings.Join(ins, " ")})
+		}
+		del, ins = nil, nil
+	}
+	for _, op := range out {
+		switch op.Op {
+		case '-':
+			del = append(del, op.Text)
+		case '+':
+			ins = append(ins, op.Text)
+		default:
+			flush()
+			res = append(res, op)
+		}
+	}
+	flush()
+	return res
 }
 
 // diffHTML renders a diff with <del> and <ins>, every word escaped.

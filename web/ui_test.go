@@ -534,6 +534,9 @@ func TestDiffWords(t *testing.T) {
 		{"removed words at the start", "so then it rained", "it rained", "-so then|=it rained"},
 		{"whitespace differences are not changes", "a  b\nc", "a b c", "=a b c"},
 		{"from empty", "", "new text", "+new text"},
+		{"a short match inside a rewrite is folded into it",
+			"the council said it would close the road", "the mayor said it would open the bridge",
+			"=the|-council|+mayor|=said it would|-close the road|+open the bridge"},
 		{"to empty", "old text", "", "-old text"},
 	}
 	for _, tt := range tests {
