@@ -570,8 +570,8 @@ func (c *checker) names(name string, t text) {
 			}
 			acronym := isAcronym(tk.word)
 			if !acronym {
-				if tk.initial && k == 0 && (len(group) == 1 || sentenceStarters[lw]) {
-					continue // an ordinary word starting a sentence
+				if tk.initial && k == 0 && (len(group) == 1 || sentenceStarters[lw] || german) {
+					continue // an ordinary word starting a sentence (in German, any noun may)
 				}
 				if german && (len(group) == 1 || k > 0 && germanDeterminers[strings.ToLower(group[k-1].word)] ||
 					k == 0 && i0 > 0 && germanDeterminers[strings.ToLower(toks[i0-1].word)]) {
@@ -739,12 +739,44 @@ func (c *checker) speculation(name string, t text) {
 		if strings.HasPrefix(w, "may ") && t.norm[m[0]] == 'M' {
 			continue // the month
 		}
-		if c.idx.hasPhrase(w) {
+		if c.idx.hasPhrase(w) || c.idx.hedges(w) {
 			continue
 		}
 		c.add(Flag{name, KindSpeculation, t.span(m[0], m[1]), "Speculative wording the source does not use."})
 	}
 }
+
+// hedgeStems name, for speculative phrases, the word whose presence in any form shows
+// the source hedges the same way ("A decision is expected from…" for "is expected to").
+var hedgeStems = map[string]string{
+	"is expected to": "expect", "are expected to": "expect", "was expected to": "expect", "poised to": "poised",
+	"appears to": "appear", "appear to": "appear", "seems to": "seem", "seem to": "seem", "it is understood": "understood",
+	"is believed to": "believe", "are believed to": "believe", "will probably": "probabl", "could lead": "could",
+	"analysts say": "analyst", "experts say": "expert", "according to experts": "expert", "suggests": "suggest",
+	"suggest": "suggest", "suggesting": "suggest", "signals": "signal", "fears": "fear", "hopes": "hope",
+	"probably": "probabl", "possibly": "possib", "potentially": "potential", "rumoured": "rumo", "rumored": "rumo",
+	"speculation": "specul", "paves the way": "pave",
+}
+
+// hedges reports whether the source uses the hedge of phrase in another form. "may" is
+// looked up lower case, so that the month does not count.
+func (idx *index) hedges(phrase string) bool {
+	if strings.HasPrefix(phrase, "may ") {
+		return mayRe.MatchString(idx.norm)
+	}
+	stem, ok := hedgeStems[phrase]
+	if !ok {
+		return false
+	}
+	for w := range idx.wordSet {
+		if strings.HasPrefix(w, stem) {
+			return true
+		}
+	}
+	return false
+}
+
+var mayRe = regexp.MustCompile(`\bmay\b`)
 
 // languageFlags flags a draft written in another language than the source's (or the
 // configured one).
