@@ -11,8 +11,10 @@ import (
 	"sync"
 	"time"
 
+	"newsdesk/auth"
 	"newsdesk/store"
 	"newsdesk/urlnorm"
+	"newsdesk/webhooks"
 )
 
 // DisclosureLabel is shown with every published summary.
@@ -515,4 +517,129 @@ func pubListRep(page []*pubEntry, more bool) *pubRep {
 	}
 	b = append(b, "\"}\n"...)
 	return newPubRep("application/json; charset=utf-8", b, "l"+hex.EncodeToString(h.Sum(nil))[:32], newest)
+}
+
+// webhookRoutes declares the admin API of webhook targets and their deliveries.
+func (s *Server) webhookRoutes(m *http.ServeMux) {
+	m.Handle("GET /api/v1/webhooks", s.need(admin, s.listWebhooks))
+	m.Handle("POST /api/v1/webhooks", s.need(admin, s.createWebhook))
+	m.Handle("DELETE /api/v1/webhooks/{id}", s.need(admin, s.deleteWebhook))
+	m.Handle("GET /api/v1/webhooks/deliveries", s.need(admin, s.listDeliveries))
+}
+
+type webhookJSON struct {
+	ID        int64     `json:"id"`
+	URL       string    `json:"url"`
+	CreatedBy string    `json:"created_by"`
+	CreatedAt time.Time `json:"created_at"`
+	// Secret is shown once, in the answer to the POST that created it.
+	Secret string `json:"secret,omitempty"`
+}
+
+func (s *Server) listWebhooks(w http.ResponseWriter, r *http.Request) {
+	hooks, err := s.db.Webhooks(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := make([]webhookJSON, len(hooks))
+	for i, h := range hooks {
+		out[i] = webhookJSON{ID: h.ID, URL: h.URL, CreatedBy: h.CreatedBy, CreatedAt: h.CreatedAt}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"webhooks": out})
+}
+
+func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		URL    string `json:"url"`
+		Secret string `json:"secret"`
+	}
+	if err := decode(w, r, bodyLimit, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	req.URL = strings.TrimSpace(req.URL)
+	if err := webhooks.ValidURL(req.URL); err != nil || len(req.URL) > 2048 {
+		s.writeError(w, r, badRequest(`"url" must be an absolute http or https URL of at most 2,048 bytes`))
+		return
+	}
+	if req.Secret == "" {
+		req.Secret = auth.NewSecret()
+	} else if len(req.Secret) < 16 {
+		s.writeError(w, r, badRequest(`"secret" must be at least 16 characters (or leave it out and one is made for you)`))
+		return
+	}
+	h, err := s.db.CreateWebhook(r.Context(), req.URL, req.Secret, actor(principalFrom(r.Context())))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, webhookJSON{ID: h.ID, URL: h.URL, CreatedBy: h.CreatedBy, CreatedAt: h.CreatedAt, Secret: h.Secret})
+}
+
+func (s *Server) deleteWebhook(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.writeError(w, r, store.ErrNotFound)
+		return
+	}
+	if err := s.db.DeleteWebhook(r.Context(), id); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+type deliveryJSON struct {
+	ID            int64      `json:"id"`
+	EventID       int64      `json:"event_id"`
+	Event         string     `json:"event"`
+	ArticleID     string     `json:"article_id"`
+	Source        string     `json:"source"` // "admin" (a webhook below) or "env" (NEWSDESK_WEBHOOK_URLS)
+	WebhookID     *int64     `json:"webhook_id"`
+	URL           string     `json:"url"`
+	Status        string     `json:"status"` // pending, delivered, failed
+	Attempts      int        `json:"attempts"`
+	LastStatus    *int       `json:"last_status"`
+	LastError     string     `json:"last_error"`
+	NextAttemptAt *time.Time `json:"next_attempt_at"`
+	CreatedAt     time.Time  `json:"created_at"`
+	UpdatedAt     time.Time  `json:"updated_at"`
+	DeliveredAt   *time.Time `json:"delivered_at"`
+}
+
+func (s *Server) listDeliveries(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	var before int64
+	if c := q.Get("cursor"); c != "" {
+		var err error
+		if before, err = strconv.ParseInt(c, 10, 64); err != nil {
+			s.writeError(w, r, badRequest("cursor: give back the next_cursor of the previous page"))
+			return
+		}
+	}
+	limit, _ := strconv.Atoi(q.Get("limit"))
+	if limit <= 0 || limit > 500 {
+		limit = 100
+	}
+	list, err := s.db.Deliveries(r.Context(), before, limit)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := make([]deliveryJSON, len(list))
+	for i, d := range list {
+		if d.Status != store.DeliveryPending {
+			d.NextAttemptAt = nil
+		}
+		out[i] = deliveryJSON{ID: d.ID, EventID: d.EventID, Event: d.Event, ArticleID: d.ArticleID, Source: d.Source,
+			WebhookID: d.WebhookID, URL: d.URL, Status: d.Status, Attempts: d.Attempts, LastStatus: d.LastStatus,
+			LastError: d.LastError, NextAttemptAt: d.NextAttemptAt, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,
+			DeliveredAt: d.DeliveredAt}
+	}
+	next := ""
+	if len(list) == limit {
+		next = strconv.FormatInt(list[len(list)-1].ID, 10)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"deliveries": out, "next_cursor": next})
 }

@@ -66,6 +66,7 @@ func (s *Server) routes() {
 	m.Handle("GET /api/v1/tokens", s.need(admin, s.listTokens))
 	m.Handle("POST /api/v1/tokens", s.need(admin, s.createToken))
 	m.Handle("DELETE /api/v1/tokens/{id}", s.need(admin, s.revokeToken))
+	s.webhookRoutes(m) // admin: /api/v1/webhooks, /api/v1/webhooks/deliveries (web/portal.go)
 
 	// Public: approved text only.
 	s.portalRoutes(m) // /api/v1/published…, /feed.xml, /feed.json, /embed/{id} (web/portal.go)
