@@ -209,12 +209,12 @@ type Job struct {
 }
 
 // Unpublished returns articles whose current stage's message was never confirmed in the
-// queue (a crash between commit and publish), or was confirmed longer than olderThan ago and
-// may have been lost with the broker's data. Republishing is safe: message ids deduplicate,
-// and handlers are idempotent.
+// queue (a crash between commit and publish), or whose extract or summarise message was
+// confirmed longer than olderThan ago and may have been lost with the broker's data.
+// Republishing is safe: message ids deduplicate, and handlers are idempotent.
 func (db *DB) Unpublished(ctx context.Context, olderThan time.Duration, limit int) ([]Job, error) {
 	rows, err := db.pool.Query(ctx, `SELECT id::text, attempt, status FROM articles
-		WHERE status IN ('queued', 'summarising')
+		WHERE status IN ('queued', 'extracting', 'summarising')
 		  AND (enqueued_at IS NULL AND updated_at < now() - interval '2 seconds' OR enqueued_at < now() - $1::interval)
 		ORDER BY updated_at LIMIT $2`, olderThan.String(), limit)
 	if err != nil {

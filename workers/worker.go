@@ -189,7 +189,10 @@ func (w *Worker) slot(ctx, jobCtx context.Context, s queue.Stage, n int) {
 				continue
 			}
 			if errors.Is(err, jetstream.ErrConsumerNotFound) || errors.Is(err, jetstream.ErrConsumerDeleted) ||
-				errors.Is(err, jetstream.ErrStreamNotFound) {
+				errors.Is(err, jetstream.ErrStreamNotFound) || errors.Is(err, nats.ErrNoResponders) {
+				// Nothing serves this consumer any more (a broker that came back without its
+				// data answers every pull with no responders): look it up again, which
+				// recreates the stream and consumers when they are gone.
 				cons = nil
 			}
 			log.Warn("fetch", "err", err)
