@@ -168,9 +168,15 @@ ensure_postgres() {
 		ver=VERSION name=main
 	elif cluster="$(debian_cluster 5432)"; then
 		read -r ver name <<<"$cluster"
+	elif tcp_open 127.0.0.1 5432; then
+		die "postgres: a server that is not one of this machine's Debian clusters listens on 127.0.0.1:5432 and refuses $DATABASE_URL; set DATABASE_URL to credentials that work"
 	else
 		ver="$(basename "$(dirname "$bindir")")"
 		name=main
+		# A "main" that exists on another port keeps it; ours gets its own name.
+		if pg_lsclusters -h 2>/dev/null | awk '{ print $1, $2 }' | grep -qx "$ver main"; then
+			name=newsdesk
+		fi
 		say "postgres: no cluster on port 5432; creating $ver/$name"
 		run pg_createcluster --port 5432 "$ver" "$name"
 	fi
