@@ -30,6 +30,7 @@ type portalEnv struct {
 	t        testing.TB
 	db       *store.DB
 	reviewer string // bearer token
+	servers  map[*httptest.Server]*Server
 }
 
 func newPortalEnv(t testing.TB) *portalEnv {
@@ -39,7 +40,7 @@ func newPortalEnv(t testing.TB) *portalEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &portalEnv{t: t, db: db, reviewer: secret}
+	return &portalEnv{t: t, db: db, reviewer: secret, servers: map[*httptest.Server]*Server{}}
 }
 
 // server starts a web server on the env's database. With live it runs the portal cache and
@@ -66,6 +67,7 @@ func (e *portalEnv) server(live bool) *httptest.Server {
 	}
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
+	e.servers[hs] = srv
 	return hs
 }
 
@@ -734,4 +736,46 @@ func TestAcceptsGzip(t *testing.T) {
 			t.Errorf("acceptsGzip(%q) = %v, want %v", tt.header, got, tt.want)
 		}
 	}
+}
+
+func TestPortalCacheRecoversFromALostListener(t *testing.T) {
+	env := newPortalEnv(t)
+	hs := env.server(true)
+	first := env.published("https://news.example/first", "FIRST")
+	testenv.Eventually(t, time.Second, "first article served", func() bool {
+		return ptGet(t, hs.URL, "/api/v1/published/"+first).status == http.StatusOK
+	})
+	// Cut the LISTEN connection from the server side, as a failover or a network cut would.
+	var n int
+	err := env.db.Pool().QueryRow(t.Context(), `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+		WHERE datname = current_database() AND query LIKE 'LISTEN%' AND pid <> pg_backend_pid()`).Scan(&n)
+	if err != nil || n != 1 {
+		t.Fatalf("terminate the listener: %d connections, %v", n, err)
+	}
+	// Changes while the listener is away are still seen within a second: from Postgres while
+	// it reconnects, from the full reload after.
+	second := env.published("https://news.example/second", "SECOND")
+	if err := env.db.Withdraw(t.Context(), first, "test", "rev"); err != nil {
+		t.Fatal(err)
+	}
+	testenv.Eventually(t, time.Second, "the changes show while the listener reconnects", func() bool {
+		return ptGet(t, hs.URL, "/api/v1/published/"+second).status == http.StatusOK &&
+			ptGet(t, hs.URL, "/api/v1/published/"+first).status == http.StatusNotFound
+	})
+	var live bool
+	for range 100 {
+		if live = env.servers[hs].PortalCacheLive(); live {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !live {
+		t.Fatal("the portal cache did not come back within 5 s")
+	}
+	third := env.published("https://news.example/third", "THIRD")
+	testenv.Eventually(t, time.Second, "changes after the reconnect show", func() bool {
+		return ptGet(t, hs.URL, "/api/v1/published/"+third).status == http.StatusOK &&
+			ptGet(t, hs.URL, "/api/v1/published/"+first).status == http.StatusNotFound &&
+			strings.Count(ptGet(t, hs.URL, "/api/v1/published").body, `"id"`) == 2
+	})
 }
