@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"newsdesk/auth"
 	"newsdesk/store"
@@ -124,6 +125,11 @@ func (u *ui) page(min auth.Role, h http.HandlerFunc) http.Handler {
 				u.problem(w, r, http.StatusBadRequest, "The form could not be read", "The form was too large or malformed.")
 				return
 			}
+			if !cleanForm(r.PostForm) {
+				u.problem(w, r, http.StatusBadRequest, "The form could not be read",
+					"The form holds characters that are not text (a NUL byte or invalid UTF-8). Remove them and try again.")
+				return
+			}
 			if subtle.ConstantTimeCompare([]byte(r.PostForm.Get("csrf")), []byte(sess.CSRF)) != 1 {
 				u.problem(w, r, http.StatusForbidden, "This form has expired",
 					"The page this form came from belongs to an older session. Go back, reload the page and try again.")
@@ -137,6 +143,19 @@ func (u *ui) page(min auth.Role, h http.HandlerFunc) http.Handler {
 		}
 		h(w, r)
 	}))
+}
+
+// cleanForm reports whether every value is valid UTF-8 without NUL bytes, which Postgres
+// text refuses (a 500 otherwise).
+func cleanForm(v url.Values) bool {
+	for _, vals := range v {
+		for _, s := range vals {
+			if !utf8.ValidString(s) || strings.ContainsRune(s, 0) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // noStore keeps pages with article text and tokens out of shared and back-button caches.

@@ -340,6 +340,7 @@ func TestCrossSiteFormsAreRefused(t *testing.T) {
 		{"a POST from another origin is refused", form(token), []string{"Origin", "https://evil.example"}, http.StatusForbidden},
 		{"a POST without the form token is refused", form(""), nil, http.StatusForbidden},
 		{"a POST with another session's token is refused", form("x" + token[1:]), nil, http.StatusForbidden},
+		{"a NUL byte in a form is a 400, not a database error", url.Values{"csrf": {token}, "version": {"1"}, "reason": {"a\x00b"}}, nil, http.StatusBadRequest},
 		{"a cross-site sign-in is refused", url.Values{"token": {u.secret}}, []string{"Sec-Fetch-Site", "cross-site"}, http.StatusForbidden},
 	}
 	for _, tt := range tests {
