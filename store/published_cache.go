@@ -139,3 +139,32 @@ func (db *DB) PublicSummaryPage(ctx context.Context, beforeAt *time.Time, before
 	}
 	return out, nil
 }
+
+// Withdrawal is an article taken off the portal and not approved again since.
+type Withdrawal struct {
+	ID          string
+	WithdrawnAt time.Time
+}
+
+// Withdrawals returns the articles withdrawn after since that are still off the portal, most
+// recent first, so that a portal polling with ?since= learns what to take down. It reads the
+// event outbox of schema 0002.
+func (db *DB) Withdrawals(ctx context.Context, since time.Time) ([]Withdrawal, error) {
+	rows, err := db.pool.Query(ctx, `SELECT id, at FROM (
+			SELECT DISTINCT ON (e.article_id) e.article_id::text AS id, e.at
+			FROM webhook_events e JOIN articles a ON a.id = e.article_id
+			WHERE e.event = 'article.withdrawn' AND e.at > $1 AND a.approved_version IS NULL
+			ORDER BY e.article_id, e.at DESC) w
+		ORDER BY at DESC, id DESC`, since)
+	if err != nil {
+		return nil, fmt.Errorf("withdrawals: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Withdrawal, error) {
+		var w Withdrawal
+		return w, r.Scan(&w.ID, &w.WithdrawnAt)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("withdrawals: %w", err)
+	}
+	return out, nil
+}

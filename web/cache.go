@@ -114,6 +114,10 @@ type pubSnapshot struct {
 	byID   map[string]*pubEntry
 	byKey  map[string]*pubEntry
 	sorted []*pubEntry
+	// withdrawn lists articles taken down after horizon and still down, newest first, for
+	// ?since= polls.
+	withdrawn []store.Withdrawal
+	horizon   time.Time
 
 	// Feeds and the default first page are built on first use, once per snapshot.
 	feedsOnce sync.Once
@@ -253,7 +257,23 @@ func (c *portalCache) reload(ctx context.Context) error {
 		}
 		entries = append(entries, e)
 	}
-	c.cur.Store(newPubSnapshot(entries))
+	return c.publish(ctx, entries)
+}
+
+// withdrawnWindow is how far back a snapshot remembers withdrawals; a portal that polls less
+// often than this should re-read the whole list.
+const withdrawnWindow = 30 * 24 * time.Hour
+
+// publish makes a snapshot of entries current, with the recent withdrawals.
+func (c *portalCache) publish(ctx context.Context, entries []*pubEntry) error {
+	horizon := time.Now().Add(-withdrawnWindow)
+	w, err := c.db.Withdrawals(ctx, horizon)
+	if err != nil {
+		return err
+	}
+	snap := newPubSnapshot(entries)
+	snap.withdrawn, snap.horizon = w, horizon
+	c.cur.Store(snap)
 	return nil
 }
 
@@ -294,6 +314,5 @@ func (c *portalCache) apply(ctx context.Context, ids map[string]bool) error {
 	for _, e := range byID {
 		entries = append(entries, e)
 	}
-	c.cur.Store(newPubSnapshot(entries))
-	return nil
+	return c.publish(ctx, entries)
 }

@@ -373,23 +373,36 @@ func (p *portal) listPublished(w http.ResponseWriter, r *http.Request) {
 	if snap != nil && cur == nil && since == nil && limit == defaultPage {
 		snap.pageOnce.Do(func() {
 			page, more := pubPage(snap.sorted, nil, nil, limit)
-			snap.firstPage = pubListRep(page, more)
+			snap.firstPage = pubListRep(page, more, nil)
 		})
 		p.serve(w, r, snap.firstPage)
 		return
 	}
 	var page []*pubEntry
 	var more bool
+	var withdrawn []store.Withdrawal
+	var err error
 	if snap != nil {
 		page, more = pubPage(snap.sorted, cur, since, limit)
-	} else {
-		var err error
-		if page, more, err = p.pageFromDB(r.Context(), cur, since, limit); err != nil {
+	} else if page, more, err = p.pageFromDB(r.Context(), cur, since, limit); err != nil {
+		p.s.writeError(w, r, err)
+		return
+	}
+	if since != nil && cur == nil {
+		// A poll also learns what to take down: the first page lists the articles withdrawn
+		// since then (and not approved again).
+		if snap != nil && since.After(snap.horizon) {
+			n := pubSearch(len(snap.withdrawn), func(i int) bool { return !snap.withdrawn[i].WithdrawnAt.After(*since) })
+			withdrawn = snap.withdrawn[:n]
+		} else if withdrawn, err = p.s.db.Withdrawals(r.Context(), *since); err != nil {
 			p.s.writeError(w, r, err)
 			return
 		}
+		if withdrawn == nil {
+			withdrawn = []store.Withdrawal{}
+		}
 	}
-	p.serve(w, r, pubListRep(page, more))
+	p.serve(w, r, pubListRep(page, more, withdrawn))
 }
 
 func (p *portal) byURL(ctx context.Context, key string) (*pubEntry, error) {
@@ -488,8 +501,9 @@ func pubSearch(n int, f func(int) bool) int {
 	return lo
 }
 
-// pubListRep builds the list response from pre-encoded items.
-func pubListRep(page []*pubEntry, more bool) *pubRep {
+// pubListRep builds the list response from pre-encoded items; withdrawn, when not nil, is
+// added as "withdrawn": [{"id", "withdrawn_at"}].
+func pubListRep(page []*pubEntry, more bool, withdrawn []store.Withdrawal) *pubRep {
 	size := 64
 	for _, e := range page {
 		size += len(e.json) + 1
@@ -515,7 +529,21 @@ func pubListRep(page []*pubEntry, more bool) *pubRep {
 		b = append(b, c...)
 		h.Write([]byte(c))
 	}
-	b = append(b, "\"}\n"...)
+	b = append(b, '"')
+	if withdrawn != nil {
+		b = append(b, `,"withdrawn":[`...)
+		for i, wd := range withdrawn {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			item := `{"id":"` + wd.ID + `","withdrawn_at":"` + wd.WithdrawnAt.UTC().Format(time.RFC3339Nano) + `"}`
+			b = append(b, item...)
+			h.Write([]byte(item))
+		}
+		b = append(b, ']')
+		h.Write([]byte("w"))
+	}
+	b = append(b, "}\n"...)
 	return newPubRep("application/json; charset=utf-8", b, "l"+hex.EncodeToString(h.Sum(nil))[:32], newest)
 }
 

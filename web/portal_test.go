@@ -459,6 +459,30 @@ func TestPublishedListPagesNewestFirst(t *testing.T) {
 			if r := ptGet(t, hs.URL, "/api/v1/published?since=yesterday"); r.status != http.StatusBadRequest {
 				t.Errorf("bad since = %d, want 400", r.status)
 			}
+
+			// A poller learns of a withdrawal from the same request.
+			if err := env.db.Withdraw(t.Context(), ids[4], "legal", "rev"); err != nil {
+				t.Fatal(err)
+			}
+			var polled struct {
+				ptListPage
+				Withdrawn []struct {
+					ID          string    `json:"id"`
+					WithdrawnAt time.Time `json:"withdrawn_at"`
+				} `json:"withdrawn"`
+			}
+			testenv.Eventually(t, time.Second, "the poll lists the withdrawal", func() bool {
+				r := ptGet(t, hs.URL, "/api/v1/published?since="+url.QueryEscape(since))
+				polled.Withdrawn = nil
+				json.Unmarshal([]byte(r.body), &polled)
+				return len(polled.Withdrawn) == 1
+			})
+			if polled.Withdrawn[0].ID != ids[4] || len(polled.Articles) != 1 || polled.Articles[0].ID != ids[3] {
+				t.Errorf("poll after withdrawal = %+v", polled)
+			}
+			if r := ptGet(t, hs.URL, "/api/v1/published"); strings.Contains(r.body, "withdrawn") || strings.Contains(r.body, ids[4]) {
+				t.Errorf("the plain list shows the withdrawal: %s", r.body)
+			}
 		})
 	}
 }
