@@ -124,8 +124,9 @@ func Evaluate(cases []Case) Report {
 	var r Report
 	for _, c := range cases {
 		src := c.Source()
+		p := prepare(src)
 		for _, d := range c.Drafts {
-			flags := Check(d.Summary, src)
+			flags := p.check(d.Summary)
 			if len(d.Expect) == 0 {
 				r.Clean++
 				flagged := false
@@ -143,7 +144,7 @@ func Evaluate(cases []Case) Report {
 						continue
 					}
 					s, want := invent(d.Summary, inv)
-					r.score(c.Name, d.Label+" + "+inv.Kind, Check(s, src), want, false)
+					r.score(c.Name, d.Label+" + "+inv.Kind, p.check(s), want, false)
 				}
 				continue
 			}

@@ -37,6 +37,17 @@ var spelledValues = map[string]float64{
 	"sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "dozen": 12, "half a dozen": 6,
 }
 
+// spelledWords are the words spelledRe starts with, for a quick look before it runs.
+var spelledWords = func() []string {
+	var out []string
+	for w := range spelledValues {
+		if !strings.Contains(w, " ") {
+			out = append(out, w)
+		}
+	}
+	return out
+}()
+
 var scales = map[string]float64{
 	"thousand": 1e3, "k": 1e3, "million": 1e6, "millions": 1e6, "millionen": 1e6, "millones": 1e6,
 	"milioni": 1e6, "miljoen": 1e6, "mio": 1e6, "m": 1e6, "mn": 1e6, "billion": 1e9, "billions": 1e9,
@@ -58,7 +69,11 @@ var decimalComma = map[string]bool{"de": true, "fr": true, "es": true, "it": tru
 // numbers finds the numbers in s, reading separators as lang writes them.
 func numbers(s, lang string) []mention {
 	var out []mention
-	for _, m := range numRe.FindAllStringSubmatchIndex(s, -1) {
+	var found [][]int
+	if strings.ContainsAny(s, "0123456789") { // the regexp is slow; most sections have few digits
+		found = numRe.FindAllStringSubmatchIndex(s, -1)
+	}
+	for _, m := range found {
 		get := func(i int) string {
 			if m[2*i] < 0 {
 				return ""
@@ -100,7 +115,11 @@ func numbers(s, lang string) []mention {
 		}
 		out = append(out, men)
 	}
-	for _, m := range spelledRe.FindAllStringSubmatchIndex(s, -1) {
+	var spelled [][]int
+	if len(findPhrases(s, spelledWords)) > 0 {
+		spelled = spelledRe.FindAllStringSubmatchIndex(s, -1)
+	}
+	for _, m := range spelled {
 		w := strings.ToLower(s[m[2]:m[3]])
 		v := spelledValues[w]
 		if m[4] >= 0 {
