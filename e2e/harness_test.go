@@ -39,12 +39,14 @@ type stack struct {
 	pages  *httptest.Server
 	tokens map[auth.Role]string
 	qcfg   queue.Config
+	model  string
 }
 
 type stackOptions struct {
 	llm        llmtest.Handler
 	ackWait    time.Duration // summarise and extract AckWait
 	maxDeliver int
+	model      string // [test-model]
 }
 
 func newStack(t *testing.T, o stackOptions) *stack {
@@ -56,7 +58,10 @@ func newStack(t *testing.T, o stackOptions) *stack {
 		o.ackWait = 10 * time.Second
 	}
 	dbURL := testenv.Database(t)
-	s := &stack{t: t, dbURL: dbURL, tokens: map[auth.Role]string{}}
+	if o.model == "" {
+		o.model = "test-model"
+	}
+	s := &stack{t: t, dbURL: dbURL, tokens: map[auth.Role]string{}, model: o.model}
 	p := mustPool(t, dbURL)
 	s.db = store.New(p)
 	_, js := testenv.NATS(t)
@@ -73,9 +78,7 @@ func newStack(t *testing.T, o stackOptions) *stack {
 	s.llm = llmtest.NewServer(t, o.llm)
 	s.pages = httptest.NewServer(pageHandler())
 	t.Cleanup(s.pages.Close)
-	srv := web.New(s.db, s.q, web.Config{Logger: testLogger(t)})
-	s.api = httptest.NewServer(srv.Handler())
-	t.Cleanup(s.api.Close)
+	s.useAPI(t, 0)
 	for _, r := range []auth.Role{auth.Editor, auth.Reviewer, auth.Admin} {
 		secret, _, err := s.db.CreateToken(t.Context(), "test "+string(r), r)
 		if err != nil {
@@ -84,6 +87,16 @@ func newStack(t *testing.T, o stackOptions) *stack {
 		s.tokens[r] = secret
 	}
 	return s
+}
+
+// useAPI (re)starts the HTTP API with a daily budget.
+func (s *stack) useAPI(t *testing.T, dailyBudget float64) {
+	if s.api != nil {
+		s.api.Close()
+	}
+	srv := web.New(s.db, s.q, web.Config{Logger: testLogger(t), DailyBudget: dailyBudget})
+	s.api = httptest.NewServer(srv.Handler())
+	t.Cleanup(s.api.Close)
 }
 
 func mustPool(t *testing.T, url string) *pgxpool.Pool {
@@ -103,7 +116,7 @@ func testLogger(t *testing.T) *slog.Logger {
 // writer returns an OpenAI writer pointed at the fake provider, with fast retries.
 func (s *stack) writer() llm.Writer {
 	w, err := llm.NewOpenAI(llm.Config{
-		BaseURL: s.llm.URL, APIKey: "test-key", Model: "test-model", MaxRetries: 1,
+		BaseURL: s.llm.URL, APIKey: "test-key", Model: s.model, MaxRetries: 1,
 		RetryBaseDelay: 10 * time.Millisecond, Timeout: 30 * time.Second, Logger: testLogger(s.t),
 	})
 	if err != nil {
@@ -115,6 +128,7 @@ func (s *stack) writer() llm.Writer {
 type workerOptions struct {
 	allowPrivate bool
 	id           string
+	dailyBudget  float64
 }
 
 // startWorker runs a worker until the returned stop is called (or the test ends).
@@ -128,6 +142,7 @@ func (s *stack) startWorker(o workerOptions) (stop func()) {
 		GenKeyPrefix: "test-model|v",
 		Concurrency:  map[queue.Stage]int{queue.Extract: 2, queue.Summarise: 2},
 		DrainTimeout: 5 * time.Second,
+		DailyBudget:  o.dailyBudget,
 		Logger:       testLogger(s.t),
 	})
 	done := make(chan struct{})

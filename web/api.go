@@ -520,3 +520,35 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
+
+// usageJSON is the model's cost per day and the state of the daily budget.
+type usageReport struct {
+	Today          store.DayUsage   `json:"today"`
+	Days           []store.DayUsage `json:"days"`
+	DailyBudgetUSD float64          `json:"daily_budget_usd"` // 0: no limit
+	Paused         bool             `json:"paused"`           // summarising waits for the budget
+	ResumesAt      *time.Time       `json:"resumes_at,omitempty"`
+}
+
+func (s *Server) usage(w http.ResponseWriter, r *http.Request) {
+	days, err := s.db.UsageByDay(r.Context(), 30)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	rep := usageReport{Days: days, DailyBudgetUSD: s.cfg.DailyBudget}
+	if rep.Days == nil {
+		rep.Days = []store.DayUsage{}
+	}
+	today := time.Now().UTC().Format("2006-01-02")
+	rep.Today = store.DayUsage{Day: today}
+	if len(days) > 0 && days[0].Day == today {
+		rep.Today = days[0]
+	}
+	if s.cfg.DailyBudget > 0 && rep.Today.CostUSD >= s.cfg.DailyBudget {
+		rep.Paused = true
+		t := store.NextUTCMidnight(time.Now())
+		rep.ResumesAt = &t
+	}
+	writeJSON(w, http.StatusOK, rep)
+}

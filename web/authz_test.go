@@ -332,6 +332,7 @@ func secMatrix() []secRoute {
 		{pattern: "POST /api/v1/articles/{id}/regenerate", access: accessBearer, minRole: auth.Reviewer, ok: http.StatusAccepted,
 			prepare: secOnArticle("draft", "/api/v1/articles/%s/regenerate", `{"instructions":"shorter"}`)},
 		{pattern: "POST /api/v1/articles/{id}/withdraw", access: accessBearer, minRole: auth.Reviewer, ok: 200, prepare: secOnArticle("approved", "/api/v1/articles/%s/withdraw", `{"reason":"legal"}`)},
+		{pattern: "GET /api/v1/usage", access: accessBearer, minRole: auth.Editor, ok: 200, prepare: secFixed("/api/v1/usage")},
 		{pattern: "GET /api/v1/tokens", access: accessBearer, minRole: auth.Admin, ok: 200, prepare: secFixed("/api/v1/tokens")},
 		{pattern: "POST /api/v1/tokens", access: accessBearer, minRole: auth.Admin, ok: http.StatusCreated,
 			prepare: func(*testing.T, *secFixture, *secCaller) secRequest {

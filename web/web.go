@@ -23,6 +23,8 @@ type Config struct {
 	PublicURL string
 	// Ready reports extra readiness (e.g. NATS connected); nil means always ready.
 	Ready func(ctx context.Context) error
+	// DailyBudget is the LLM spending limit per UTC day in US dollars, shown by /api/v1/usage.
+	DailyBudget float64
 	// Metrics serves /metrics; nil means no metrics route.
 	Metrics http.Handler
 }
@@ -63,6 +65,7 @@ func (s *Server) routes() {
 	m.Handle("POST /api/v1/articles/{id}/reject", s.need(reviewer, s.reject))
 	m.Handle("POST /api/v1/articles/{id}/regenerate", s.need(reviewer, s.regenerate))
 	m.Handle("POST /api/v1/articles/{id}/withdraw", s.need(reviewer, s.withdraw))
+	m.Handle("GET /api/v1/usage", s.need(editor, s.usage))
 	m.Handle("GET /api/v1/tokens", s.need(admin, s.listTokens))
 	m.Handle("POST /api/v1/tokens", s.need(admin, s.createToken))
 	m.Handle("DELETE /api/v1/tokens/{id}", s.need(admin, s.revokeToken))

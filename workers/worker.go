@@ -42,6 +42,9 @@ type Config struct {
 	Logger       *slog.Logger
 	Metrics      Observer // [none]
 	Faults       Faults   // deliberate failures for the fault suite [none]
+	// DailyBudget is the most the summarise stage may spend per UTC day, in US dollars
+	// (NEWSDESK_LLM_DAILY_BUDGET) [no limit].
+	DailyBudget float64
 }
 
 // Observer receives pipeline events for metrics. All methods must be cheap and safe for
@@ -67,6 +70,7 @@ type Worker struct {
 	cfg Config
 	log *slog.Logger
 	obs Observer
+	bud *budget
 }
 
 // New returns a worker. It does nothing until [Worker.Run].
@@ -97,7 +101,8 @@ func New(db *store.DB, q *queue.Queue, cfg Config) *Worker {
 	if obs == nil {
 		obs = nopObserver{}
 	}
-	return &Worker{db: db, q: q, cfg: cfg, log: cfg.Logger, obs: obs}
+	return &Worker{db: db, q: q, cfg: cfg, log: cfg.Logger, obs: obs,
+		bud: &budget{db: db, limit: cfg.DailyBudget, log: cfg.Logger}}
 }
 
 func (w *Worker) jobTimeout(s queue.Stage) time.Duration {
@@ -178,6 +183,13 @@ func (w *Worker) slot(ctx, jobCtx context.Context, s queue.Stage, n int) {
 				continue
 			}
 			cons = c
+		}
+		if s == queue.Summarise && w.bud.exhausted(ctx) {
+			select {
+			case <-ctx.Done():
+			case <-time.After(5 * time.Second):
+			}
+			continue
 		}
 		// A short pull: the slot notices shutdown quickly, and no message is ever buffered
 		// for it while it works on another.

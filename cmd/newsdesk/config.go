@@ -42,6 +42,7 @@ type config struct {
 	RepublishAfter   time.Duration
 	DrainTimeout     time.Duration
 	Faults           string
+	DailyBudget      float64
 }
 
 // defaultModel is a current small OpenAI model; any OpenAI-compatible model name works.
@@ -117,6 +118,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 		RepublishAfter:   dur("NEWSDESK_REPUBLISH_AFTER", 10*time.Minute),
 		DrainTimeout:     dur("NEWSDESK_DRAIN_TIMEOUT", 30*time.Second),
 		Faults:           getenv("NEWSDESK_FAULTS"),
+	}
+	if v := getenv("NEWSDESK_LLM_DAILY_BUDGET"); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f < 0 {
+			errs = append(errs, fmt.Sprintf("NEWSDESK_LLM_DAILY_BUDGET must be an amount in US dollars such as 25 or 7.50, got %q", v))
+		}
+		c.DailyBudget = f
 	}
 	c.PublicURL = str("NEWSDESK_PUBLIC_URL", "http://"+c.Addr)
 	if o := getenv("NEWSDESK_PORTAL_ORIGINS"); o != "" {

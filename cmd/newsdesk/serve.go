@@ -252,7 +252,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 	if m != modeWorker {
 		srv := web.New(d.db, d.q, web.Config{
-			Logger: log, PortalOrigins: cfg.PortalOrigins, PublicURL: cfg.PublicURL,
+			Logger: log, PortalOrigins: cfg.PortalOrigins, PublicURL: cfg.PublicURL, DailyBudget: cfg.DailyBudget,
 			Ready: func(ctx context.Context) error {
 				if d.nc.Status() != nats.CONNECTED {
 					return fmt.Errorf("nats: %s", d.nc.Status())
@@ -293,6 +293,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			Concurrency:  map[queue.Stage]int{queue.Extract: cfg.ExtractConc, queue.Summarise: cfg.LLMConc},
 			Fetcher:      extract.NewFetcher(extract.FetchOptions{AllowPrivate: cfg.AllowPrivate}),
 			DrainTimeout: cfg.DrainTimeout,
+			DailyBudget:  cfg.DailyBudget,
 			Logger:       log,
 		}
 		if wcfg.Faults, err = workers.ParseFaults(cfg.Faults); err != nil {
