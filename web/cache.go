@@ -292,6 +292,24 @@ func (c *portalCache) apply(ctx context.Context, ids map[string]bool) error {
 		return err
 	}
 	old := c.load()
+	// Most announcements are pipeline steps of articles that are not on the portal, or
+	// edits of a later draft of one that is: nothing public changed, keep the snapshot.
+	changed := false
+	found := make(map[string]bool, len(fresh))
+	for _, p := range fresh {
+		found[p.ID] = true
+		if e, ok := old.byID[p.ID]; !ok || e.sum.Version != p.Version || !e.sum.ApprovedAt.Equal(p.ApprovedAt) {
+			changed = true
+		}
+	}
+	for id := range ids {
+		if old.byID[id] != nil && !found[id] {
+			changed = true // withdrawn
+		}
+	}
+	if !changed {
+		return nil
+	}
 	byID := make(map[string]*pubEntry, len(old.byID)+len(fresh))
 	for id, e := range old.byID {
 		if !ids[id] {
@@ -300,7 +318,6 @@ func (c *portalCache) apply(ctx context.Context, ids map[string]bool) error {
 	}
 	for _, p := range fresh {
 		if e, ok := old.byID[p.ID]; ok && e.sum.Version == p.Version && e.sum.ApprovedAt.Equal(p.ApprovedAt) {
-			// Unchanged publicly (an edit or a reviewer action on a later draft): keep it.
 			byID[p.ID] = e
 			continue
 		}
