@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -489,13 +491,26 @@ func (o *OpenAI) classify(ctx context.Context, err error, h http.Header) *Error 
 		return transient(ErrUnavailable, fmt.Sprintf("The model provider did not answer within %s", o.cfg.Timeout), err)
 	case errors.Is(err, openai.ErrReasoningModelMaxTokensDeprecated):
 		return permanent(ErrRefused, "This model needs the max_completion_tokens field: set the token-limit field to max_completion_tokens.", err)
+	case errors.Is(err, openai.ErrChatCompletionInvalidModel):
+		return permanent(ErrRefused, fmt.Sprintf("The model %q cannot be used for chat completions.", o.cfg.Model), err)
 	default:
-		var se *json.SyntaxError
-		var ue *json.UnmarshalTypeError
-		if errors.As(err, &se) || errors.As(err, &ue) {
+		var (
+			se  *json.SyntaxError
+			ue  *json.UnmarshalTypeError
+			ue2 *url.Error
+			ne  net.Error
+		)
+		switch {
+		case errors.As(err, &se) || errors.As(err, &ue):
 			return transient(ErrUnavailable, "The model provider sent a response that is not valid JSON", err)
+		case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+			return transient(ErrUnavailable, "The model provider's response was cut off", err)
+		case errors.As(err, &ue2) || errors.As(err, &ne):
+			return transient(ErrUnavailable, "The model provider could not be reached: "+o.redact(err.Error()), err)
 		}
-		return transient(ErrUnavailable, "The model provider could not be reached: "+o.redact(err.Error()), err)
+		// Anything else failed before a request was sent: a configuration problem that
+		// no retry can fix.
+		return permanent(ErrRefused, "The request to the model provider could not be made: "+o.redact(err.Error()), err)
 	}
 	msg = o.redact(strings.TrimSpace(msg))
 	detail := strings.TrimSpace(fmt.Sprintf("%d %s", status, msg))

@@ -254,3 +254,31 @@ func TestWriteMakesNoSecondRequestAfterPermanentError(t *testing.T) {
 		t.Fatalf("Write error = %v after %d requests, want a permanent error after 1", err, srv.Requests())
 	}
 }
+
+func TestWriteTransportFailures(t *testing.T) {
+	t.Run("a refused connection is transient", func(t *testing.T) {
+		srv := llmtest.NewServer(t, llmtest.OK(llmtest.Sample()))
+		w := newWriter(t, srv, nil)
+		srv.Close()
+		_, err := w.Write(t.Context(), request())
+		if err == nil || isPermanent(err) || !errors.Is(err, llm.ErrUnavailable) {
+			t.Fatalf("Write error = %v, want a transient unavailable error", err)
+		}
+	})
+	t.Run("a body cut short is retried", func(t *testing.T) {
+		srv := llmtest.NewServer(t, llmtest.Sequence(
+			llmtest.Status(200, `{"id":"x","choices":[{"index":0,"message":{"role":"assistant","content":"{\"key`, nil),
+			llmtest.OK(llmtest.Sample())))
+		res, err := newWriter(t, srv, nil).Write(t.Context(), request())
+		if err != nil || res.Requests != 2 {
+			t.Fatalf("Write = %d requests, %v; want success on the second", res.Requests, err)
+		}
+	})
+	t.Run("a reasoning model with max_tokens is a configuration error", func(t *testing.T) {
+		srv := llmtest.NewServer(t, llmtest.OK(llmtest.Sample()))
+		_, err := newWriter(t, srv, func(c *llm.Config) { c.Model, c.TokenLimitField = "o3-mini", llm.MaxTokens }).Write(t.Context(), request())
+		if !isPermanent(err) || !strings.Contains(err.Error(), "max_completion_tokens") || srv.Requests() != 0 {
+			t.Fatalf("Write error = %v after %d requests, want a permanent hint to use max_completion_tokens", err, srv.Requests())
+		}
+	})
+}
