@@ -61,6 +61,7 @@ func (w *Worker) summarise(ctx context.Context, job queue.Job, log *slog.Logger)
 			Instructions: a.Instructions,
 		})
 		if err != nil {
+			w.obs.LLMError(err)
 			return releaseOnError(err)
 		}
 		cost := llm.Cost(res.Model, res.Usage)

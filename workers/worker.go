@@ -53,6 +53,7 @@ type Observer interface {
 	StageDone(stage queue.Stage, outcome string, d time.Duration)
 	Redelivered(stage queue.Stage)
 	Generated(author, model string, u llm.Usage, cost float64, requests int)
+	LLMError(err error)
 	FetchError(kind string)
 }
 
@@ -61,6 +62,7 @@ type nopObserver struct{}
 func (nopObserver) StageDone(queue.Stage, string, time.Duration)      {}
 func (nopObserver) Redelivered(queue.Stage)                           {}
 func (nopObserver) Generated(string, string, llm.Usage, float64, int) {}
+func (nopObserver) LLMError(error)                                    {}
 func (nopObserver) FetchError(string)                                 {}
 
 // Worker runs stage consumers.

@@ -22,6 +22,7 @@ import (
 	"newsdesk/auth"
 	"newsdesk/extract"
 	"newsdesk/llm"
+	"newsdesk/metrics"
 	"newsdesk/pgcluster"
 	"newsdesk/prompts"
 	"newsdesk/queue"
@@ -245,6 +246,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 	}
 
+	mx := metrics.NewWithLogger(d.db, d.q, log)
+
 	var wg sync.WaitGroup
 	errc := make(chan error, 3)
 	runCtx, cancel := context.WithCancel(ctx)
@@ -253,6 +256,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if m != modeWorker {
 		srv := web.New(d.db, d.q, web.Config{
 			Logger: log, PortalOrigins: cfg.PortalOrigins, PublicURL: cfg.PublicURL, DailyBudget: cfg.DailyBudget,
+			Metrics: mx.Handler(),
 			Ready: func(ctx context.Context) error {
 				if d.nc.Status() != nats.CONNECTED {
 					return fmt.Errorf("nats: %s", d.nc.Status())
@@ -295,6 +299,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			DrainTimeout: cfg.DrainTimeout,
 			DailyBudget:  cfg.DailyBudget,
 			Logger:       log,
+			Metrics:      mx,
 		}
 		if wcfg.Faults, err = workers.ParseFaults(cfg.Faults); err != nil {
 			return err
