@@ -585,8 +585,12 @@ func (c *checker) names(name string, t text) {
 			}
 			acronym := isAcronym(tk.word)
 			if !acronym {
-				if tk.initial && k == 0 && (len(group) == 1 || sentenceStarters[lw] || german) {
-					continue // an ordinary word starting a sentence (in German, any noun may)
+				// A word starting a sentence is usually an ordinary word (in German, any
+				// noun may be) unless a reporting verb follows it: "Ramanathan said …".
+				speaker := len(group) == 1 && j < len(toks) && reportingVerbs[strings.ToLower(toks[j].word)] &&
+					!sentenceStarters[lw] && !groupNoun(lw)
+				if tk.initial && k == 0 && !speaker && (len(group) == 1 || sentenceStarters[lw] || german) {
+					continue
 				}
 				if german && (len(group) == 1 || k > 0 && germanDeterminers[strings.ToLower(group[k-1].word)] ||
 					k == 0 && i0 > 0 && germanDeterminers[strings.ToLower(toks[i0-1].word)]) {
@@ -618,6 +622,24 @@ func (c *checker) names(name string, t text) {
 				"Name not found in the source: " + strings.Join(missing, ", ") + "."})
 		}
 	}
+}
+
+// groupNoun reports whether w looks like a plural noun for people ("investors",
+// "analysts", "residents"), which says things as often as a named speaker does.
+func groupNoun(w string) bool {
+	for _, suf := range []string{"ers", "ors", "ists", "ents", "ants", "ians", "als", "ics", "ies", "ees", "ives"} {
+		if strings.HasSuffix(w, suf) {
+			return true
+		}
+	}
+	return false
+}
+
+// reportingVerbs follow a speaker's name.
+var reportingVerbs = map[string]bool{"said": true, "says": true, "told": true, "added": true, "warned": true,
+	"argued": true, "claimed": true, "welcomed": true, "confirmed": true, "announced": true, "denied": true,
+	"stated": true, "insisted": true, "admitted": true, "noted": true, "urged": true, "called": true, "praised": true,
+	"criticised": true, "criticized": true, "explained": true, "wrote": true, "sagte": true, "erklärte": true,
 }
 
 var germanDeterminers = map[string]bool{"der": true, "die": true, "das": true, "den": true, "dem": true, "des": true,

@@ -47,6 +47,9 @@ func TestCheckSentences(t *testing.T) {
 		{"an acronym the source spells out is fine", "en", "It invests in artificial intelligence.", "It invests in AI.", "", ""},
 		{"an invented acronym is flagged", "en", "The council agreed.", "The IMF agreed.", KindName, "IMF"},
 		{"a sentence-initial word is not a name", "en", "Residents were told.", "Officials told residents.", "", ""},
+		{"a sentence-initial speaker is a name", "en", "The council agreed.", "Ramanathan said the council agreed.", KindName, "Ramanathan"},
+		{"a known sentence-initial speaker is fine", "en", "Porter said the council agreed.", "Porter said it agreed.", "", ""},
+		{"a common word before a verb is not a speaker", "en", "The council agreed.", "Critics said the council agreed.", "", ""},
 		{"German nouns after an article are not names", "de", "Die Stadt baut eine Brücke.", "Der Artikel nennt keine Folgen.", "", ""},
 		{"an invented name in German is flagged", "de", "Die Stadt baut eine Brücke.", "Bürgermeisterin Anna Schulz lobte die Brücke.", KindName, "Anna Schulz"},
 		// Speculation.

@@ -75,6 +75,7 @@ var Inventions = []Invention{
 	{KindQuote, `"a turning point for the whole region"`, `A spokesperson called it "a turning point for the whole region".`, false},
 	{KindName, "Priya Ramanathan", "Councillor Priya Ramanathan welcomed the decision.", false},
 	{KindName, "OECD", "The OECD praised the decision.", false},
+	{KindName, "Okonjo", "Okonjo said the plan was long overdue.", false},
 	{KindSpeculation, "will likely", "The decision will likely lead to further changes.", true},
 	{KindSpeculation, "is expected to", "The move is expected to cut costs for households.", true},
 	{KindURL, "www.example-offers.com", "Readers can find out more at www.example-offers.com.", false},
