@@ -592,7 +592,7 @@ func (c *checker) names(name string, t text) {
 				if tk.initial && k == 0 && !speaker && (len(group) == 1 || sentenceStarters[lw] || german) {
 					continue
 				}
-				if german && (len(group) == 1 || k > 0 && germanDeterminers[strings.ToLower(group[k-1].word)] ||
+				if german && !speaker && (len(group) == 1 || k > 0 && germanDeterminers[strings.ToLower(group[k-1].word)] ||
 					k == 0 && i0 > 0 && germanDeterminers[strings.ToLower(toks[i0-1].word)]) {
 					continue // German capitalises every noun; names rarely follow an article
 				}
