@@ -321,6 +321,9 @@ func TestReviewDeskInABrowser(t *testing.T) {
 	if !evalT[bool](ada, `window.__sameDocument === true`) {
 		t.Error("the queue was reloaded; the row should have arrived over server-sent events")
 	}
+	if got := ada.text(`#list .flag-count`); got != "1 remark to check" {
+		t.Errorf("the queue row says %q, want the invented figure counted", got)
+	}
 	if got := ada.text(`#tabs a[aria-current="page"] .count`); got != "1" {
 		t.Errorf("needs-review count = %q, want 1", got)
 	}
@@ -493,6 +496,15 @@ func TestReviewDeskInABrowser(t *testing.T) {
 		t.Errorf("new token shown as %q", v)
 	}
 	ada.screenshot("tokens")
+	ada.do(10*time.Second, "revoke asks first",
+		chromedp.Click(chromedp.CSS(`form[data-ask] button`)),
+		chromedp.WaitVisible(chromedp.CSS("dialog#ask[open]")),
+	)
+	ada.screenshot("tokens-revoke-confirmation")
+	ada.do(10*time.Second, "revoke",
+		chromedp.Click(chromedp.CSS("#ask-yes")),
+		chromedp.WaitVisible(chromedp.CSS("tr.revoked")),
+	)
 
 	// 320 px wide: nothing scrolls sideways.
 	for _, p := range []struct{ name, path, wait string }{

@@ -40,6 +40,7 @@ type tab struct {
 type queueItem struct {
 	ID, Title, URL, Site, Status, Error string
 	Version                             int
+	Flags                               int // on the current version
 	Created, Updated                    time.Time
 }
 
@@ -103,8 +104,19 @@ func (u *ui) queuePage(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, err)
 		return
 	}
+	ids := make([]string, len(list))
+	for i, a := range list {
+		ids[i] = a.ID
+	}
+	flags, err := u.s.db.FlagCounts(r.Context(), ids)
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
 	for _, a := range list {
-		data.Items = append(data.Items, toQueueItem(a))
+		it := toQueueItem(a)
+		it.Flags = flags[a.ID]
+		data.Items = append(data.Items, it)
 	}
 	if len(list) == queuePageSize {
 		v := url.Values{"tab": {key}, "cursor": {list[len(list)-1].ID}}

@@ -676,3 +676,73 @@ func TestEventsStreamArticleChanges(t *testing.T) {
 	}
 	want(id)
 }
+
+func TestAMissingTemplateStopsTheServerAtBoot(t *testing.T) {
+	saved := uiPages
+	t.Cleanup(func() { uiPages = saved })
+	uiPages = append(append([]string(nil), saved...), "no-such-page")
+	defer func() {
+		if recover() == nil {
+			t.Error("New did not panic with a template missing")
+		}
+	}()
+	New(nil, nil, Config{})
+}
+
+func TestPreviewShowsEachHeadingOnce(t *testing.T) {
+	f := newUIFixture(t)
+	u := f.user(t, "Rita", auth.Reviewer)
+	u.signIn()
+	sum := sampleSummary()
+	// The defect of the reference page: a heading repeated inside its own section.
+	sum.WhyItMatters = "Why this matters: " + sum.WhyItMatters
+	sum.WhatItMeansForYou = "What this means for you: What this means for you: " + sum.WhatItMeansForYou
+	id := f.draftArticle(t, "https://news.example/p", "P", "Text one. Text two. Text three.", sum, nil)
+	res, body := u.do("GET", "/ui/articles/"+id+"/preview", nil)
+	if res.StatusCode != 200 {
+		t.Fatalf("preview: %d", res.StatusCode)
+	}
+	portal := body[strings.Index(body, `<article class="portal"`):]
+	for _, h := range []string{"Key points", "Why this matters", "What this means for you", DisclosureLabel} {
+		if n := strings.Count(portal, h); n != 1 {
+			t.Errorf("%q appears %d times in the preview, want once", h, n)
+		}
+	}
+	if !strings.Contains(body, "not approved") {
+		t.Error("an unapproved preview does not say so")
+	}
+}
+
+func TestQueueShowsRemarksAndFailures(t *testing.T) {
+	f := newUIFixture(t)
+	u := f.user(t, "Ed", auth.Editor)
+	u.signIn()
+	flags := []summary.Flag{
+		{Section: summary.SectionWhy, Kind: summary.KindNumber, Text: "12", Reason: "x"},
+		{Section: summary.SectionWhat, Kind: summary.KindSpeculation, Text: "set to", Reason: "y"},
+	}
+	f.draftArticle(t, "https://news.example/q", "Flagged story", "Text one. Text two. Text three.", sampleSummary(), flags)
+	_, body := u.do("GET", "/ui/queue", nil)
+	if !strings.Contains(body, "Flagged story") || !strings.Contains(body, "2 remarks to check") {
+		t.Errorf("needs-review tab lacks the story or its remark count")
+	}
+	key, _ := urlnorm.Normalize("https://news.example/broken")
+	a, _, err := f.db.Submit(t.Context(), store.Submission{URL: "https://news.example/broken", URLKey: key, Actor: "t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := f.db.Fail(t.Context(), a.ID, a.Attempt, "The page is behind a paywall."); err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	_, body = u.do("GET", "/ui/queue?tab=failed", nil)
+	if !strings.Contains(body, "The page is behind a paywall.") || !strings.Contains(body, "/ui/articles/"+a.ID+"/retry") {
+		t.Errorf("failed tab lacks the reason or the Retry form")
+	}
+	res, _ := u.do("POST", "/ui/articles/"+a.ID+"/retry", url.Values{"csrf": {u.csrf()}, "back": {"/ui/queue?tab=failed"}})
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/ui/queue?tab=failed" {
+		t.Errorf("retry: %d to %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	if got, _ := f.db.Get(t.Context(), a.ID); got.Status != store.StatusQueued {
+		t.Errorf("after Retry the article is %s, want queued", got.Status)
+	}
+}

@@ -40,6 +40,25 @@
     }
   });
 
+  // Other destructive forms (revoking a token) ask through one shared dialog.
+  document.addEventListener("submit", (ev) => {
+    const f = ev.target;
+    if (!(f instanceof HTMLFormElement) || !f.dataset.ask || f.dataset.asked === "1") return;
+    const d = $("#ask");
+    if (!d || typeof d.showModal !== "function") return;
+    ev.preventDefault();
+    $("#ask-text").textContent = f.dataset.ask;
+    d.returnValue = "";
+    d.onclose = () => {
+      if (d.returnValue === "yes") {
+        f.dataset.asked = "1";
+        f.requestSubmit();
+      }
+    };
+    openDialog(d);
+    $("#ask-yes").focus();
+  });
+
   function approve() {
     const f = $("form[data-confirm]");
     if (f) f.requestSubmit();

@@ -1,0 +1,37 @@
+package store
+
+import (
+	"context"
+	"fmt"
+)
+
+// FlagCounts returns, for each of the articles ids that has a draft, how many grounding and
+// style flags its current version carries; the review desk's queue shows them per row.
+func (db *DB) FlagCounts(ctx context.Context, ids []string) (map[string]int, error) {
+	var valid []string
+	for _, id := range ids {
+		if validUUID(id) {
+			valid = append(valid, id)
+		}
+	}
+	out := make(map[string]int, len(valid))
+	if len(valid) == 0 {
+		return out, nil
+	}
+	rows, err := db.pool.Query(ctx, `SELECT a.id::text, jsonb_array_length(d.flags)
+		FROM articles a JOIN drafts d ON d.article_id = a.id AND d.version = a.current_version
+		WHERE a.id = ANY($1::uuid[])`, valid)
+	if err != nil {
+		return nil, fmt.Errorf("flag counts: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, fmt.Errorf("flag counts: %w", err)
+		}
+		out[id] = n
+	}
+	return out, rows.Err()
+}
