@@ -128,8 +128,9 @@ func TestLimiter(t *testing.T) {
 	t.Run("a 429 pauses everyone and halves the rate", func(t *testing.T) {
 		l := llm.NewLimiter(6000, 0)
 		l.Throttled(1200 * time.Millisecond)
+		l.Throttled(time.Second) // a second 429 from the same burst
 		if f := l.Factor(); f != 0.5 {
-			t.Errorf("Factor after a 429 = %v, want 0.5", f)
+			t.Errorf("Factor after a burst of 429s = %v, want 0.5", f)
 		}
 		start := time.Now()
 		if err := l.Wait(t.Context(), 1); err != nil {

@@ -121,10 +121,14 @@ func (l *Limiter) Throttled(wait time.Duration) {
 	if wait <= 0 {
 		wait = time.Second
 	}
+	// Requests in flight when the provider starts refusing all come back 429 together:
+	// they are one signal, so the rates drop once per pause.
+	if !l.pausedUntil.After(now) {
+		l.factor = max(0.1, l.factor/2)
+	}
 	if t := now.Add(wait); t.After(l.pausedUntil) {
 		l.pausedUntil = t
 	}
-	l.factor = max(0.1, l.factor/2)
 }
 
 // Succeeded tells the limiter a request went through; the rates recover by 5% of the
