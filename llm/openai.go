@@ -189,7 +189,8 @@ func (st *state) note(format string, args ...any) {
 }
 
 // Write summarises req. Long articles are summarised in parts, then combined, and a note
-// says so. The error, if any, is an [*Error].
+// says so. The error, if any, is an [*Error]; the Result then still reports the usage
+// and requests spent, so that failed attempts are costed too.
 func (o *OpenAI) Write(ctx context.Context, req Request) (Result, error) {
 	st := &state{model: o.cfg.Model}
 	lang := cmp.Or(o.cfg.Language, req.Lang, summary.DetectLanguage(req.Text), "en")
