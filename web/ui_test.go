@@ -675,6 +675,19 @@ func TestEventsStreamArticleChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	want(id)
+
+	// Postgres drops the listening connection: the hub reconnects and tells browsers to
+	// re-query ("*"), since changes in between were not announced to anyone.
+	tag, err := f.db.Pool().Exec(t.Context(), `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+		WHERE datname = current_database() AND query LIKE 'LISTEN%' AND pid <> pg_backend_pid()`)
+	if err != nil || tag.RowsAffected() != 1 {
+		t.Fatalf("terminate the LISTEN connection: %v (%d rows)", err, tag.RowsAffected())
+	}
+	want("*")
+	if _, err := f.db.Regenerate(t.Context(), id, "shorter", "test"); err != nil {
+		t.Fatal(err)
+	}
+	want(id)
 }
 
 func TestAMissingTemplateStopsTheServerAtBoot(t *testing.T) {

@@ -208,23 +208,36 @@
     if (t instanceof HTMLElement) t.dataset.dirty = "1";
   });
 
+  // A hidden tab closes its stream (browsers allow few connections per host, and every
+  // open tab would hold one) and re-reads the page when it is shown again.
   if (document.body.hasAttribute("data-live-page") && "EventSource" in window) {
+    let es = null;
     let opened = false;
-    const es = new EventSource("/ui/events");
-    es.addEventListener("open", () => {
-      // After a reconnect, changes may have been missed: re-read.
-      if (opened) schedule();
-      opened = true;
-      if (liveStatus) liveStatus.hidden = true;
+    const connect = () => {
+      es = new EventSource("/ui/events");
+      es.addEventListener("open", () => {
+        // After a reconnect, changes may have been missed: re-read.
+        if (opened) schedule();
+        opened = true;
+        if (liveStatus) liveStatus.hidden = true;
+      });
+      es.addEventListener("change", schedule);
+      es.addEventListener("error", () => {
+        if (liveStatus && es && es.readyState !== EventSource.OPEN) {
+          liveStatus.textContent = "Live updates paused; reconnecting…";
+          liveStatus.hidden = false;
+        }
+      });
+    };
+    const disconnect = () => {
+      if (es) { es.close(); es = null; }
+    };
+    document.addEventListener("visibilitychange", () => {
+      if (document.hidden) disconnect();
+      else if (!es) connect();
     });
-    es.addEventListener("change", schedule);
-    es.addEventListener("error", () => {
-      if (liveStatus && es.readyState !== EventSource.OPEN) {
-        liveStatus.textContent = "Live updates paused; reconnecting…";
-        liveStatus.hidden = false;
-      }
-    });
-    window.addEventListener("pagehide", () => es.close());
+    window.addEventListener("pagehide", disconnect);
+    connect();
     document.documentElement.dataset.live = "on";
   }
 
