@@ -78,19 +78,29 @@ func Check(s Summary, src Source) []Flag {
 type prepared struct {
 	idx        *index
 	injections []Flag
+	sections   map[section][]Flag // flags per section already checked
 }
 
 func prepare(src Source) prepared {
 	idx := newIndex(src)
 	injections := InjectionFlags(src)
 	idx.markInjected(injections)
-	return prepared{idx, injections}
+	return prepared{idx, injections, map[section][]Flag{}}
 }
 
 func (p prepared) check(s Summary) []Flag {
 	c := &checker{idx: p.idx, seen: map[string]bool{}, flags: []Flag{}}
 	for _, sec := range sections(s) {
-		c.section(sec)
+		flags, ok := p.sections[sec]
+		if !ok {
+			sc := &checker{idx: p.idx, seen: map[string]bool{}}
+			sc.section(sec)
+			flags = sc.flags
+			p.sections[sec] = flags
+		}
+		for _, f := range flags {
+			c.add(f)
+		}
 	}
 	for _, f := range styleFlags(s) {
 		c.add(f)
