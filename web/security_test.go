@@ -408,11 +408,15 @@ func TestNULBytesInBodiesAreRefusedNotServerErrors(t *testing.T) {
 		{"in pasted HTML", http.MethodPost, "/api/v1/articles", `{"url":"https://example.com/nul2","html":"<p>a\u0000b</p>"}`},
 		{"in a pasted title", http.MethodPost, "/api/v1/articles", `{"url":"https://example.com/nul3","text":"ab","title":"t\u0000"}`},
 		{"in a reject reason", http.MethodPost, "/api/v1/articles/" + a.ID + "/reject", `{"reason":"no\u0000"}`},
+		{"in a token name", http.MethodPost, "/api/v1/tokens", `{"name":"n\u0000","role":"editor"}`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			c := editor
-			if strings.HasSuffix(tt.path, "/reject") {
+			switch {
+			case strings.HasSuffix(tt.path, "/reject"):
 				c = f.caller("the reviewer")
+			case strings.HasSuffix(tt.path, "/tokens"):
+				c = f.caller("the admin")
 			}
 			w := f.api(t, c, tt.method, tt.path, tt.body)
 			if w.Code != http.StatusBadRequest {
