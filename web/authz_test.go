@@ -846,3 +846,29 @@ func TestCredentialsOfOneKindDoNotOpenTheOther(t *testing.T) {
 		t.Fatal("no admin caller")
 	}
 }
+
+func TestWithdrawnArticleLeavesEveryPublicRoute(t *testing.T) {
+	f := newSecFixture(t, Config{})
+	v1 := llmtest.Sample()
+	v1.WhyItMatters = "Road repairs had been delayed for two years because of budget pressures " + secMarkApproved + "."
+	a := f.articleWith(t, "approved", "Council approves road repairs", secGroundText, v1, v1)
+	paths := []string{"/api/v1/published/" + a.ID, "/api/v1/published?url=" + url.QueryEscape(a.URL), "/api/v1/published",
+		"/feed.xml", "/feed.json", "/embed/" + a.ID}
+	get := func(p string) (int, string) {
+		w := f.serve(httptest.NewRequestWithContext(t.Context(), http.MethodGet, p, nil))
+		return w.Code, w.Body.String()
+	}
+	for _, p := range paths {
+		if code, body := get(p); code != 200 || !strings.Contains(body, secMarkApproved) {
+			t.Fatalf("before withdrawal %s = %d without the approved text", p, code)
+		}
+	}
+	if w := f.api(t, f.caller("the reviewer"), http.MethodPost, "/api/v1/articles/"+a.ID+"/withdraw", `{"reason":"legal"}`); w.Code != 200 {
+		t.Fatalf("withdraw = %d %s", w.Code, w.Body.String())
+	}
+	for _, p := range paths {
+		if code, body := get(p); strings.Contains(body, secMarkApproved) {
+			t.Errorf("after withdrawal %s = %d still shows the text", p, code)
+		}
+	}
+}
