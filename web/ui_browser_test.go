@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"newsdesk/auth"
@@ -521,4 +523,81 @@ func TestReviewDeskInABrowser(t *testing.T) {
 		}
 		ada.screenshot(p.name)
 	}
+}
+
+// TestReviewDeskWithoutJavaScript does the core work with scripts switched off: every
+// action is a plain form, and approving asks on a page of its own.
+func TestReviewDeskWithoutJavaScript(t *testing.T) {
+	env := startDesk(t)
+	ctx := t.Context()
+	secret, _, err := env.db.CreateToken(ctx, "Rita Novak", auth.Reviewer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := newBrowsers(t)
+	b.shot = 70
+	b.do(10*time.Second, "switch off JavaScript", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
+		return err
+	}))
+	b.signIn(env.url, secret)
+	pageURL := env.pages + "/news/flood-defences"
+	b.do(20*time.Second, "submit",
+		chromedp.Navigate(env.url+"/ui/submit"),
+		chromedp.WaitVisible(chromedp.CSS("#urls")),
+		chromedp.SendKeys(chromedp.CSS("#urls"), pageURL),
+		chromedp.Click(chromedp.CSS("form button.primary")),
+		chromedp.WaitVisible(chromedp.CSS("#results")),
+	)
+	key, _ := urlnorm.Normalize(pageURL)
+	art, err := env.db.GetByURLKey(ctx, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Without live updates, reloading shows progress.
+	articlePage := env.url + "/ui/articles/" + art.ID
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		b.do(10*time.Second, "reload the article", chromedp.Navigate(articlePage), chromedp.WaitVisible(chromedp.CSS("#head")))
+		ctx2, cancel := context.WithTimeout(b.ctx, 2*time.Second)
+		_, err := chromedp.Run(ctx2, chromedp.Nodes(chromedp.CSS("#draft .keypoints")))
+		cancel()
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no draft after 90s of reloading")
+		}
+		time.Sleep(time.Second)
+	}
+	b.do(15*time.Second, "edit and save",
+		chromedp.Click(chromedp.CSS("[data-edit]")),
+		chromedp.WaitVisible(chromedp.CSS("#why")),
+		chromedp.SendKeys(chromedp.CSS("#why"), " Checked by the desk."),
+		chromedp.Click(chromedp.CSS("#save-btn")),
+		chromedp.WaitVisible(chromedp.CSS(".msg-ok")),
+	)
+	if got := b.text(".msg-ok"); !strings.Contains(got, "Saved as version 2") {
+		t.Errorf("after saving: %q", got)
+	}
+	b.do(15*time.Second, "approve asks on a page of its own",
+		chromedp.Click(chromedp.CSS("#approve-btn")),
+		chromedp.WaitVisible(chromedp.CSS("#confirm-approve")),
+	)
+	if h := b.text("h1"); h != "Approve version 2?" {
+		t.Errorf("confirmation page heading %q", h)
+	}
+	if _, err := env.db.GetPublished(ctx, art.ID); err != store.ErrNotFound {
+		t.Fatalf("published before the confirmation (err=%v)", err)
+	}
+	b.screenshot("nojs-approve-confirmation")
+	b.do(15*time.Second, "confirm",
+		chromedp.Click(chromedp.CSS("main form button.primary")),
+		chromedp.WaitVisible(chromedp.CSS(".badge-live")),
+	)
+	p, err := env.db.GetPublished(ctx, art.ID)
+	if err != nil || p.Version != 2 || !strings.Contains(p.Draft.Summary.WhyItMatters, "Checked by the desk.") {
+		t.Errorf("published %+v (err %v), want version 2 with the edit", p.Draft.Summary, err)
+	}
+	b.screenshot("nojs-approved")
 }

@@ -7,6 +7,9 @@
   const $ = (sel, root) => (root || document).querySelector(sel);
   const $$ = (sel, root) => Array.from((root || document).querySelectorAll(sel));
 
+  // Controls that only work with this script are hidden in the HTML and shown here.
+  $$("[data-help]").forEach((b) => { b.hidden = false; });
+
   // ---- Dialogs ---------------------------------------------------------------------------
   function openDialog(d) {
     if (d && typeof d.showModal === "function" && !d.open) d.showModal();
