@@ -302,17 +302,14 @@ func GroundedSummary(c *Call) (s summary.Summary, ok bool) {
 			}
 		}
 	} else {
-		// Sentences in the house length, or a little longer when there are too few.
+		// Sentences in the house length; a longer one gives its first clauses.
 		var picked []string
-		for _, limit := range []int{summary.MaxKeyPointWords, 35} {
-			picked = nil
-			for _, sent := range summary.Sentences(text) {
-				if n := summary.WordCount(sent); n >= 4 && n <= limit {
-					picked = append(picked, sent)
-				}
+		for _, sent := range summary.Sentences(text) {
+			if summary.WordCount(sent) > summary.MaxKeyPointWords {
+				sent = firstClauses(sent, summary.MaxKeyPointWords)
 			}
-			if len(picked) >= 4 {
-				break
+			if n := summary.WordCount(sent); n >= 4 && n <= summary.MaxKeyPointWords {
+				picked = append(picked, sent)
 			}
 		}
 		if len(picked) < 4 {
@@ -326,6 +323,23 @@ func GroundedSummary(c *Call) (s summary.Summary, ok bool) {
 	}
 	s.WhatItMeansForYou = "The article does not describe any direct effect on readers yet."
 	return s, true
+}
+
+// firstClauses shortens a sentence to its leading comma-separated clauses, within limit
+// words, ending it with a full stop; "" when even the first clause is too long.
+func firstClauses(sent string, limit int) string {
+	out := ""
+	for i := 0; i < len(sent); i++ {
+		if sent[i] != ',' {
+			continue
+		}
+		if c := sent[:i]; summary.WordCount(c) <= limit {
+			out = c + "."
+		} else {
+			break
+		}
+	}
+	return out
 }
 
 // Grounded answers with [GroundedSummary] of each call's article, or insufficient_source
