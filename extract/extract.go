@@ -3,6 +3,7 @@ package extract
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/go-shiori/dom"
 	trafilatura "github.com/markusmobius/go-trafilatura"
 	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 )
 
 // Article is the text and metadata extracted from a page.
@@ -29,7 +31,14 @@ type Article struct {
 // Pages that are not articles (paywalls, consent walls, bot checks, error and listing pages,
 // too little text) return an *[Error] of kind not_article whose Reason says why; the Article
 // returned with it holds what was extracted, for diagnostics and benchmarks only.
-func Extract(htmlBytes []byte, pageURL *url.URL) (*Article, error) {
+func Extract(htmlBytes []byte, pageURL *url.URL) (a *Article, err error) {
+	defer func() {
+		// The extractors are large third-party code run on hostile input; a panic in one of
+		// them must fail this page, not the worker.
+		if r := recover(); r != nil {
+			a, err = nil, &Error{Kind: KindNotArticle, Reason: "The page's HTML could not be read.", Err: fmt.Errorf("extract panic: %v", r)}
+		}
+	}()
 	if !utf8.Valid(htmlBytes) {
 		htmlBytes = decodeHTML(htmlBytes, "")
 	}
@@ -38,13 +47,69 @@ func Extract(htmlBytes []byte, pageURL *url.URL) (*Article, error) {
 		return nil, err
 	}
 	m := readMeta(doc)
+	n, depth := prune(doc)
+	if n > maxElements {
+		return nil, notArticle("The page is too large to read safely (%d HTML elements; newsdesk's limit is %d).", n, maxElements)
+	}
+	if depth > maxDepth {
+		return nil, notArticle("The page's HTML is nested too deeply to be read safely (%d levels; newsdesk's limit is %d).", depth, maxDepth)
+	}
 	sig := scanPage(doc)
+	if sig.words > maxPageWords {
+		return nil, notArticle("The page has too much text to be a news article (%d words; newsdesk's limit is %d).", sig.words, maxPageWords)
+	}
 	text, node, rd := mainText(doc, pageURL, sig)
-	a := buildArticle(m, rd, text, pageURL)
+	a = buildArticle(m, rd, text, pageURL)
 	if e := gate(a, m, sig, node, pageURL); e != nil {
 		return a, e
 	}
 	return a, nil
+}
+
+// maxElements bounds the work on one page: the extractors' cost grows faster than linearly
+// with the tree. News pages have a few thousand elements (at most 1,600 in the benchmark
+// corpus, after pruning); a page over the limit is refused, not extracted slowly.
+const maxElements = 40_000
+
+// maxPageWords bounds the text of one page: trafilatura's cost grows with the square of the
+// text (about 1 s at 225,000 words), and the longest news features run to a few ten thousand.
+const maxPageWords = 150_000
+
+// maxDepth bounds the nesting of elements: the extractors walk ancestors and descendants of
+// every node, so their cost grows with the square of the depth (half a second for a few
+// kilobytes nested 500 deep). News pages nest at most about 50 deep (51 in the benchmark
+// corpus); x/net/html itself stops at 512.
+const maxDepth = 160
+
+// prune removes what no extractor reads (scripts other than JSON-LD, styles, SVG drawings)
+// and returns the number of elements left and the deepest nesting.
+func prune(doc *html.Node) (elements, depth int) {
+	var walk func(*html.Node, int)
+	walk = func(x *html.Node, d int) {
+		depth = max(depth, d)
+		for c := x.FirstChild; c != nil; {
+			next := c.NextSibling
+			if c.Type == html.ElementNode {
+				switch c.DataAtom {
+				case atom.Style, atom.Svg:
+					x.RemoveChild(c)
+					c = next
+					continue
+				case atom.Script:
+					if !strings.EqualFold(strings.TrimSpace(attr(c, "type")), "application/ld+json") {
+						x.RemoveChild(c)
+						c = next
+						continue
+					}
+				}
+				elements++
+			}
+			walk(c, d+1)
+			c = next
+		}
+	}
+	walk(doc, 0)
+	return elements, depth
 }
 
 // parseHTML parses a page. x/net/html refuses trees deeper than 512 open elements, which

@@ -172,3 +172,34 @@ func TestCountWords(t *testing.T) {
 		}
 	}
 }
+
+func TestExtractLimits(t *testing.T) {
+	para := "<p>" + strings.Repeat("The council approved the barrier after a long debate. ", 5) + "</p>"
+	for _, tt := range []struct {
+		name, page, reason string
+	}{
+		{"a page nested deeper than the parser allows is refused", "<html><body>" + strings.Repeat("<div>", 600) + para + "</body></html>", "nested too deeply"},
+		{"a page nested deeper than the extractor limit is refused", "<html><body>" + strings.Repeat("<div>", maxDepth+10) + para + "</body></html>", "nested too deeply"},
+		{"a page with too many elements is refused", "<html><body>" + strings.Repeat("<span>x</span>", maxElements+1) + "</body></html>", "too large"},
+		{"a page with too much text is refused", "<html><body><article>" + strings.Repeat(para, maxPageWords/45+1) + "</article></body></html>", "too much text"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Extract([]byte(tt.page), nil)
+			var e *Error
+			if !errors.As(err, &e) || e.Kind != KindNotArticle || !strings.Contains(e.Reason, tt.reason) {
+				t.Fatalf("Extract error = %v, want not_article mentioning %q", err, tt.reason)
+			}
+		})
+	}
+	t.Run("scripts, styles and drawings do not count towards the limits", func(t *testing.T) {
+		junk := strings.Repeat("<svg><path d='M0 0'/><path d='M1 1'/></svg><script>var x=1</script><style>p{}</style>", maxElements/2)
+		page := "<html><head><title>Barrier approved</title></head><body>" + junk + "<article>" + strings.Repeat(para, 4) + "</article></body></html>"
+		a, err := Extract([]byte(page), nil)
+		if err != nil {
+			t.Fatalf("Extract: %v", err)
+		}
+		if a.WordCount < 100 {
+			t.Errorf("WordCount = %d, want the article's 180", a.WordCount)
+		}
+	})
+}
