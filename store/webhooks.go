@@ -182,6 +182,7 @@ type Delivery struct {
 	LastStatus    *int
 	LastError     string
 	NextAttemptAt *time.Time
+	EnqueuedAt    *time.Time
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 	DeliveredAt   *time.Time
@@ -191,13 +192,13 @@ type Delivery struct {
 }
 
 const deliveryColumns = `d.id, d.event_id, d.source, d.webhook_id, d.url, d.event, d.article_id::text, d.body, d.status,
-	d.attempts, d.last_status, d.last_error, d.next_attempt_at, d.created_at, d.updated_at, d.delivered_at, coalesce(w.secret, '')`
+	d.attempts, d.last_status, d.last_error, d.next_attempt_at, d.enqueued_at, d.created_at, d.updated_at, d.delivered_at, coalesce(w.secret, '')`
 
 func scanDelivery(row pgx.Row) (Delivery, error) {
 	var d Delivery
 	var body string
 	err := row.Scan(&d.ID, &d.EventID, &d.Source, &d.WebhookID, &d.URL, &d.Event, &d.ArticleID, &body, &d.Status,
-		&d.Attempts, &d.LastStatus, &d.LastError, &d.NextAttemptAt, &d.CreatedAt, &d.UpdatedAt, &d.DeliveredAt, &d.Secret)
+		&d.Attempts, &d.LastStatus, &d.LastError, &d.NextAttemptAt, &d.EnqueuedAt, &d.CreatedAt, &d.UpdatedAt, &d.DeliveredAt, &d.Secret)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Delivery{}, ErrNotFound
 	}
@@ -283,4 +284,27 @@ func (db *DB) RecordAttempt(ctx context.Context, id int64, status string, httpSt
 		return false, fmt.Errorf("record attempt %d: %w", id, err)
 	}
 	return tag.RowsAffected() == 1, nil
+}
+
+// StalledDeliveries returns pending deliveries whose message should have come back by now
+// (its retry time, or its publication, is more than grace ago): the broker lost it, or gave
+// up redelivering it. Republishing them is safe: the handler checks the status first.
+func (db *DB) StalledDeliveries(ctx context.Context, grace time.Duration, limit int) ([]Delivery, error) {
+	rows, err := db.pool.Query(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries d LEFT JOIN webhooks w ON false
+		WHERE d.status = 'pending' AND d.enqueued_at IS NOT NULL
+		AND greatest(d.enqueued_at, coalesce(d.next_attempt_at, d.enqueued_at)) < now() - $1::interval
+		ORDER BY d.id LIMIT $2`, grace, limit)
+	if err != nil {
+		return nil, fmt.Errorf("stalled deliveries: %w", err)
+	}
+	defer rows.Close()
+	var out []Delivery
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			return nil, fmt.Errorf("stalled deliveries: %w", err)
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
 }

@@ -40,9 +40,12 @@ type Config struct {
 	// [5s, 30s, 2m, 10m, 30m, 1h, 2h: 8 attempts over about four hours].
 	Backoff []time.Duration
 	// Poll is how often new events are looked for [500ms].
-	Poll   time.Duration
-	Client *http.Client // [Timeout, no redirects, no proxy]
-	Logger *slog.Logger
+	Poll time.Duration
+	// StallGrace is how long past its retry time a pending delivery may stay silent before
+	// its message is taken for lost and published again [10m].
+	StallGrace time.Duration
+	Client     *http.Client // [Timeout, no redirects, no proxy]
+	Logger     *slog.Logger
 }
 
 func (c Config) withDefaults() Config {
@@ -67,6 +70,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Poll <= 0 {
 		c.Poll = 500 * time.Millisecond
+	}
+	if c.StallGrace <= 0 {
+		c.StallGrace = 10 * time.Minute
 	}
 	if c.Client == nil {
 		c.Client = newClient(c.Timeout)
@@ -213,12 +219,26 @@ func (d *Dispatcher) dispatchOnce(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	msgIDs := make([]string, len(ids))
+	for i, id := range ids {
+		msgIDs[i] = "webhook-delivery-" + strconv.FormatInt(id, 10)
+	}
+	stalled, err := d.db.StalledDeliveries(ctx, d.cfg.StallGrace, 100)
+	if err != nil {
+		return err
+	}
+	for _, s := range stalled {
+		d.log.Warn("webhooks: delivery message lost; publishing it again", "delivery_id", s.ID, "attempts", s.Attempts)
+		ids = append(ids, s.ID)
+		// A new message id per stall (the dedupe window may still hold the old one), the same
+		// one in every dispatcher that sees this stall.
+		msgIDs = append(msgIDs, fmt.Sprintf("webhook-delivery-%d-%d", s.ID, s.EnqueuedAt.UnixMicro()))
+	}
 	var done []int64
 	var firstErr error
-	for _, id := range ids {
+	for i, id := range ids {
 		body, _ := json.Marshal(message{DeliveryID: id})
-		_, err := d.js.Publish(ctx, d.cfg.Subject, body, jetstream.WithMsgID("webhook-delivery-"+strconv.FormatInt(id, 10)),
-			jetstream.WithExpectStream(d.cfg.Stream))
+		_, err := d.js.Publish(ctx, d.cfg.Subject, body, jetstream.WithMsgID(msgIDs[i]), jetstream.WithExpectStream(d.cfg.Stream))
 		if err != nil {
 			firstErr = fmt.Errorf("publish delivery %d: %w", id, err)
 			break
@@ -312,8 +332,8 @@ func (d *Dispatcher) handle(ctx context.Context, msg jetstream.Msg) {
 	}
 	attempt := del.Attempts + 1
 	code, errText := d.post(ctx, del, secret, attempt)
-	if ctx.Err() != nil {
-		msg.Nak() // shutting down: another process (or this one, restarted) tries again
+	if code == 0 && ctx.Err() != nil {
+		msg.Nak() // cut short by shutdown: not an attempt; another process tries again
 		return
 	}
 	switch {
@@ -337,7 +357,10 @@ func (d *Dispatcher) record(ctx context.Context, msg jetstream.Msg, log *slog.Lo
 		t := time.Now().Add(retryIn)
 		next = &t
 	}
-	if _, err := d.db.RecordAttempt(ctx, id, status, code, errText, next); err != nil {
+	// A finished attempt is recorded even while shutting down: the target saw it.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if _, err := d.db.RecordAttempt(rctx, id, status, code, errText, next); err != nil {
 		// Unrecorded: deliver again later rather than lose the result.
 		log.Warn("webhooks: record attempt", "err", err)
 		msg.NakWithDelay(5 * time.Second)

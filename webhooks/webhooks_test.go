@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+
 	"newsdesk/store"
 	"newsdesk/summary"
 	"newsdesk/testenv"
@@ -59,6 +61,11 @@ func (r *receiver) requests() []received {
 
 // setup returns a store and a running dispatcher with fast retries on its own stream.
 func setup(t *testing.T, cfg webhooks.Config) *store.DB {
+	db, _ := setupStream(t, cfg)
+	return db
+}
+
+func setupStream(t *testing.T, cfg webhooks.Config) (*store.DB, jetstream.Stream) {
 	t.Helper()
 	db := store.New(testenv.Pool(t))
 	_, js := testenv.NATS(t)
@@ -74,7 +81,11 @@ func setup(t *testing.T, cfg webhooks.Config) *store.DB {
 	done := make(chan struct{})
 	go func() { defer close(done); d.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
-	return db
+	st, err := js.Stream(t.Context(), stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, st
 }
 
 // approved makes an article with an approved v1 and returns its id.
@@ -263,4 +274,28 @@ func TestConfigFromEnv(t *testing.T) {
 	if len(c.URLs) != 2 || c.URLs[0] != "https://a.example/h" || c.URLs[1] != "https://b.example/h" || c.Secret != "s" {
 		t.Errorf("ConfigFromEnv = %+v", c)
 	}
+}
+
+func TestALostMessageIsPublishedAgain(t *testing.T) {
+	target := newReceiver(t, 500, 200)
+	db, st := setupStream(t, webhooks.Config{Backoff: []time.Duration{2 * time.Second}, StallGrace: 500 * time.Millisecond})
+	if _, err := db.CreateWebhook(t.Context(), target.URL, "s", "root (admin)"); err != nil {
+		t.Fatal(err)
+	}
+	approved(t, db, "https://news.example/lost")
+	testenv.Eventually(t, 10*time.Second, "the first attempt fails", func() bool {
+		ds := deliveriesTo(t, db, target.URL)
+		return len(ds) == 1 && ds[0].Attempts == 1
+	})
+	// The broker loses the message that waits for its retry.
+	if err := st.Purge(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if info, err := st.Info(t.Context()); err != nil || info.State.Msgs != 0 {
+		t.Fatalf("stream after purge: %+v, %v", info, err)
+	}
+	testenv.Eventually(t, 10*time.Second, "the delivery is published again and succeeds", func() bool {
+		ds := deliveriesTo(t, db, target.URL)
+		return len(ds) == 1 && ds[0].Status == store.DeliveryDelivered && ds[0].Attempts == 2
+	})
 }
