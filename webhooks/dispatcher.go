@@ -273,18 +273,36 @@ func (d *Dispatcher) deliverLoop(ctx context.Context) {
 	for ctx.Err() == nil {
 		// One message at a time per slot: nothing waits in a client buffer while its ack
 		// timer runs.
-		msg, err := d.cons.Next(jetstream.FetchMaxWait(2 * time.Second))
+		batch, err := d.cons.Fetch(1, jetstream.FetchMaxWait(5*time.Second))
 		if err != nil {
-			if ctx.Err() == nil && !errors.Is(err, jetstream.ErrNoMessages) && !isTimeout(err) {
-				d.log.Warn("webhooks: fetch", "err", err)
-				select {
-				case <-ctx.Done():
-				case <-time.After(time.Second):
-				}
-			}
+			d.fetchFailed(ctx, err)
 			continue
 		}
-		d.handle(ctx, msg)
+		select {
+		case <-ctx.Done():
+			// Shutting down: a message that still arrives waits out its ack timer and goes
+			// to another process.
+			return
+		case msg, ok := <-batch.Messages():
+			if !ok {
+				if err := batch.Error(); err != nil {
+					d.fetchFailed(ctx, err)
+				}
+				continue
+			}
+			d.handle(ctx, msg)
+		}
+	}
+}
+
+func (d *Dispatcher) fetchFailed(ctx context.Context, err error) {
+	if ctx.Err() != nil || errors.Is(err, jetstream.ErrNoMessages) || isTimeout(err) {
+		return
+	}
+	d.log.Warn("webhooks: fetch", "err", err)
+	select {
+	case <-ctx.Done():
+	case <-time.After(time.Second):
 	}
 }
 
