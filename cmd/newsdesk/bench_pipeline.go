@@ -1,0 +1,506 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"newsdesk/auth"
+	"newsdesk/extract"
+	"newsdesk/llm/llmtest"
+	"newsdesk/pgcluster"
+	"newsdesk/queue"
+	"newsdesk/schema"
+	"newsdesk/store"
+	"newsdesk/web"
+)
+
+// benchPipeline runs `newsdesk bench pipeline [--n 1000] [--ingest 10000]`: it measures
+// the whole pipeline on this machine, with everything but the worker in this process.
+//
+//   - Postgres: a fresh database on DATABASE_URL's server (dropped afterwards), or a
+//     private cluster in a temporary directory when DATABASE_URL is unset;
+//   - JetStream: an embedded server on a loopback port, data in a temporary directory;
+//   - the API: web.New served on a loopback port, as `newsdesk api` serves it;
+//   - pages: N distinct news pages (about 750 words of article in a page with navigation,
+//     sidebars and footer) served on a loopback port;
+//   - the LLM: llmtest's OpenAI-compatible handler answering at once with a grounded summary;
+//   - the worker: this binary's `newsdesk worker` as a child process with the default slots,
+//     so that its peak RSS (VmHWM) is its own.
+//
+// It prints the end-to-end rate (one POST of N URLs until all N are draft or failed), the
+// bare extraction rate of the same pages (extract.Extract over the same HTML, fetched
+// once, on one goroutine and on GOMAXPROCS goroutines), their ratio, the ingest rate of one
+// POST of --ingest new URLs with no worker running, and the worker's peak RSS. The last line
+// is machine-readable:
+//
+//	pipeline: n N e2e_per_s X bare_per_s X bare_parallel_per_s X ratio X ingest_per_s X worker_peak_rss_mib X
+func benchPipeline(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "pipeline" {
+		args = args[1:]
+	}
+	fs := flag.NewFlagSet("bench pipeline", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	n := fs.Int("n", 1000, "articles pushed through the pipeline")
+	ingestN := fs.Int("ingest", 10_000, "URLs in the ingest batch (one POST); 0 skips it")
+	timeout := fs.Duration("timeout", 10*time.Minute, "give up after this long")
+	verbose := fs.Bool("v", false, "show the worker's log")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	if *n < 1 {
+		return errors.New("bench pipeline: --n must be at least 1")
+	}
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	log := slog.New(slog.DiscardHandler)
+
+	tmp, err := os.MkdirTemp("", "newsdesk-bench-pipeline-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	// The private Postgres runs as the postgres user, who must be able to enter tmp.
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return err
+	}
+
+	// Postgres.
+	dbURL, dropDB, err := pipelineDatabase(ctx, getenv("DATABASE_URL"), filepath.Join(tmp, "pg"), log)
+	if err != nil {
+		return fmt.Errorf("bench pipeline: %w", err)
+	}
+	defer dropDB()
+	pool, err := pgxpool.New(ctx, dbURL)
+	if err != nil {
+		return fmt.Errorf("bench pipeline: %w", err)
+	}
+	defer pool.Close()
+	if err := schema.Migrate(ctx, pool); err != nil {
+		return fmt.Errorf("bench pipeline: %w", err)
+	}
+	db := store.New(pool)
+
+	// JetStream, on a port the worker process can reach.
+	natsPort, err := pipelineFreePort()
+	if err != nil {
+		return err
+	}
+	emb, err := queue.StartEmbedded(filepath.Join(tmp, "data"), natsPort, log)
+	if err != nil {
+		return fmt.Errorf("bench pipeline: %w", err)
+	}
+	defer emb.Shutdown()
+	nc, err := nats.Connect(emb.ClientURL())
+	if err != nil {
+		return fmt.Errorf("bench pipeline: %w", err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return err
+	}
+	q, err := queue.Open(ctx, js, queue.Config{})
+	if err != nil {
+		return fmt.Errorf("bench pipeline: %w", err)
+	}
+
+	// Pages and the LLM.
+	pagesLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	pagesSrv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := strings.TrimPrefix(r.URL.Path, "/news/")
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		io.WriteString(w, pipelinePage(id))
+	})}
+	go pagesSrv.Serve(pagesLn)
+	defer pagesSrv.Close()
+	pagesBase := "http://" + pagesLn.Addr().String()
+
+	fake := llmtest.NewHandler(llmtest.Grounded())
+	llmLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	llmSrv := &http.Server{Handler: fake}
+	go llmSrv.Serve(llmLn)
+	defer llmSrv.Close()
+
+	// The API.
+	secret, _, err := db.CreateToken(ctx, "bench", auth.Editor)
+	if err != nil {
+		return fmt.Errorf("bench pipeline: %w", err)
+	}
+	apiLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	apiSrv := &http.Server{Handler: web.New(db, q, web.Config{Logger: log}).Handler()}
+	go apiSrv.Serve(apiLn)
+	defer apiSrv.Close()
+	apiBase := "http://" + apiLn.Addr().String()
+
+	urls := make([]string, *n)
+	for i := range urls {
+		urls[i] = fmt.Sprintf("%s/news/%06d", pagesBase, i)
+	}
+
+	// Bare extraction of the same pages, before the worker starts, on a quiet machine.
+	htmls := make([][]byte, *n)
+	parsed := make([]*url.URL, *n)
+	for i, u := range urls {
+		parsed[i], _ = url.Parse(u)
+		htmls[i] = []byte(pipelinePage(fmt.Sprintf("%06d", i)))
+	}
+	bare1, err := pipelineBareExtract(htmls, parsed, 1)
+	if err != nil {
+		return fmt.Errorf("bench pipeline: bare extraction: %w", err)
+	}
+	procs := runtime.GOMAXPROCS(0)
+	bareN, err := pipelineBareExtract(htmls, parsed, procs)
+	if err != nil {
+		return fmt.Errorf("bench pipeline: bare extraction: %w", err)
+	}
+
+	// The worker, as its own process.
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	wk := exec.CommandContext(ctx, exe, "worker")
+	wk.Env = append(os.Environ(),
+		"DATABASE_URL="+dbURL,
+		"NATS_URL="+emb.ClientURL(),
+		"NEWSDESK_FETCH_ALLOW_PRIVATE=true",
+		"NEWSDESK_LLM=openai",
+		"OPENAI_BASE_URL=http://"+llmLn.Addr().String()+"/v1",
+		"OPENAI_API_KEY=bench",
+		"NEWSDESK_MODEL=bench-model",
+		"NEWSDESK_DATA_DIR="+filepath.Join(tmp, "worker"),
+		"NEWSDESK_LOG_LEVEL=warn",
+		"NEWSDESK_FAULTS=",
+	)
+	wk.Stdout, wk.Stderr = io.Discard, io.Discard
+	if *verbose {
+		wk.Stdout, wk.Stderr = stderr, stderr
+	}
+	wk.Cancel = func() error { return wk.Process.Signal(syscall.SIGTERM) }
+	if err := wk.Start(); err != nil {
+		return fmt.Errorf("bench pipeline: start worker: %w", err)
+	}
+	workerDone := make(chan error, 1)
+	go func() { workerDone <- wk.Wait() }()
+	stopWorker := func() {
+		if wk.ProcessState == nil {
+			_ = wk.Process.Signal(syscall.SIGTERM)
+			select {
+			case <-workerDone:
+			case <-time.After(45 * time.Second):
+				_ = wk.Process.Kill()
+				<-workerDone
+			}
+		}
+	}
+	defer stopWorker()
+	// Wait until every slot of the worker is pulling, so start-up is not timed.
+	if err := pipelineWaitPulling(ctx, js, q.Config().Stream, workerDone); err != nil {
+		return fmt.Errorf("bench pipeline: %w", err)
+	}
+	rssBefore := pipelinePeakRSS(wk.Process.Pid)
+
+	// End to end: one POST of N URLs, until every article is draft or failed.
+	start := time.Now()
+	if err := pipelineSubmit(ctx, apiBase, secret, urls); err != nil {
+		return fmt.Errorf("bench pipeline: submit: %w", err)
+	}
+	submitted := time.Since(start)
+	var drafts, failed int
+	for {
+		counts, err := db.Counts(ctx)
+		if err != nil {
+			return fmt.Errorf("bench pipeline: %w", err)
+		}
+		drafts, failed = counts[store.StatusDraft], counts[store.StatusFailed]
+		if drafts+failed >= *n {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("bench pipeline: %d of %d articles done when time ran out", drafts+failed, *n)
+		case err := <-workerDone:
+			return fmt.Errorf("bench pipeline: the worker exited: %v", err)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	elapsed := time.Since(start)
+	rss := pipelinePeakRSS(wk.Process.Pid)
+	stopWorker()
+	e2e := float64(*n) / elapsed.Seconds()
+
+	// Ingest: one POST of many new URLs, nobody consuming.
+	var ingestRate float64
+	var ingestTook time.Duration
+	if *ingestN > 0 {
+		batch := make([]string, *ingestN)
+		for i := range batch {
+			batch[i] = fmt.Sprintf("https://ingest.example.org/2026/11/26/story-%06d?ref=wire", i)
+		}
+		t0 := time.Now()
+		if err := pipelineSubmit(ctx, apiBase, secret, batch); err != nil {
+			return fmt.Errorf("bench pipeline: ingest: %w", err)
+		}
+		ingestTook = time.Since(t0)
+		ingestRate = float64(*ingestN) / ingestTook.Seconds()
+	}
+
+	mib := func(b int64) float64 { return float64(b) / (1 << 20) }
+	fmt.Fprintf(stdout, "bench pipeline: %d articles; worker = `newsdesk worker` child process (default slots); API, pages, JetStream and a zero-latency OpenAI-compatible server in this process; %d CPUs\n", *n, runtime.NumCPU())
+	fmt.Fprintf(stdout, "  end to end       %8.1f articles/s  (%d drafts, %d failed in %s; the POST took %s; %d LLM requests)\n",
+		e2e, drafts, failed, elapsed.Round(time.Millisecond), submitted.Round(time.Millisecond), fake.Requests())
+	fmt.Fprintf(stdout, "  bare extraction  %8.1f pages/s on 1 goroutine, %.1f pages/s on %d goroutines (extract.Extract over the same HTML)\n", bare1, bareN, procs)
+	fmt.Fprintf(stdout, "  ratio            %8.2f of the 1-goroutine bare rate (target >= 0.5); %.2f of the %d-goroutine rate\n", e2e/bare1, e2e/bareN, procs)
+	if *ingestN > 0 {
+		fmt.Fprintf(stdout, "  ingest           %8.0f URLs/s   (one POST of %d URLs in %s; target >= 2000)\n", ingestRate, *ingestN, ingestTook.Round(time.Millisecond))
+	}
+	fmt.Fprintf(stdout, "  worker peak RSS  %8.1f MiB      (VmHWM; %.1f MiB when idle before the run; target <= 250)\n", mib(rss), mib(rssBefore))
+	fmt.Fprintf(stdout, "pipeline: n %d e2e_per_s %.1f bare_per_s %.1f bare_parallel_per_s %.1f ratio %.2f ingest_per_s %.0f worker_peak_rss_mib %.1f\n",
+		*n, e2e, bare1, bareN, e2e/bare1, ingestRate, mib(rss))
+	return nil
+}
+
+// pipelineDatabase returns the URL of a fresh database and a func that removes it: on the
+// server of adminURL, or in a private cluster under dir when adminURL is empty.
+func pipelineDatabase(ctx context.Context, adminURL, dir string, log *slog.Logger) (string, func(), error) {
+	if adminURL == "" {
+		cl, err := pgcluster.Start(ctx, dir, log)
+		if err != nil {
+			return "", nil, fmt.Errorf("no DATABASE_URL, and a private Postgres could not start: %w", err)
+		}
+		return cl.DSN(), func() {
+			sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			_ = cl.Stop(sctx)
+		}, nil
+	}
+	admin, err := pgx.Connect(ctx, adminURL)
+	if err != nil {
+		return "", nil, fmt.Errorf("connect to DATABASE_URL: %w", err)
+	}
+	defer admin.Close(ctx)
+	b := make([]byte, 6)
+	rand.Read(b)
+	name := "newsdesk_bench_" + hex.EncodeToString(b)
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		return "", nil, fmt.Errorf("create database %s: %w", name, err)
+	}
+	u, err := url.Parse(adminURL)
+	if err != nil {
+		return "", nil, err
+	}
+	u.Path = "/" + name
+	return u.String(), func() {
+		dctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if c, err := pgx.Connect(dctx, adminURL); err == nil {
+			_, _ = c.Exec(dctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+			c.Close(dctx)
+		}
+	}, nil
+}
+
+func pipelineFreePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// pipelineWaitPulling waits until both stage consumers have pull requests waiting.
+func pipelineWaitPulling(ctx context.Context, js jetstream.JetStream, stream string, done <-chan error) error {
+	deadline := time.Now().Add(time.Minute)
+	for time.Now().Before(deadline) {
+		ready := true
+		for _, s := range queue.Stages {
+			c, err := js.Consumer(ctx, stream, string(s))
+			if err != nil {
+				ready = false
+				break
+			}
+			info, err := c.Info(ctx)
+			if err != nil || info.NumWaiting == 0 {
+				ready = false
+				break
+			}
+		}
+		if ready {
+			return nil
+		}
+		select {
+		case err := <-done:
+			return fmt.Errorf("the worker exited at start-up: %v (run with -v to see its log)", err)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return errors.New("the worker did not start pulling within a minute (run with -v to see its log)")
+}
+
+// pipelineSubmit posts urls in one request.
+func pipelineSubmit(ctx context.Context, base, token string, urls []string) error {
+	body, err := json.Marshal(map[string]any{"urls": urls})
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/v1/articles", bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusAccepted && resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: %.300s", resp.Status, raw)
+	}
+	var out struct {
+		Articles []struct{ ID string } `json:"articles"`
+	}
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return fmt.Errorf("decode answer: %w", err)
+	}
+	if len(out.Articles) != len(urls) {
+		return fmt.Errorf("%d URLs sent, %d acknowledged", len(urls), len(out.Articles))
+	}
+	return nil
+}
+
+// pipelineBareExtract runs extract.Extract over every page on workers goroutines and returns pages
+// per second.
+func pipelineBareExtract(htmls [][]byte, urls []*url.URL, workers int) (float64, error) {
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var firstErr error
+	next := make(chan int)
+	start := time.Now()
+	for range workers {
+		wg.Go(func() {
+			for i := range next {
+				if _, err := extract.Extract(htmls[i], urls[i]); err != nil {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = fmt.Errorf("%s: %w", urls[i], err)
+					}
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	for i := range htmls {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return float64(len(htmls)) / time.Since(start).Seconds(), firstErr
+}
+
+// pipelinePeakRSS returns a process's peak resident set size (VmHWM) in bytes, or 0.
+func pipelinePeakRSS(pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			f := strings.Fields(rest) // "123456 kB"
+			if len(f) >= 1 {
+				kb, _ := strconv.ParseInt(f[0], 10, 64)
+				return kb << 10
+			}
+		}
+	}
+	return 0
+}
+
+// pipelinePage is a news page as sites serve them: navigation, a sidebar of links, a footer,
+// scripts, and an article of about 750 words. Every sentence carries id, so no two pages
+// share their text (each gets its own LLM generation).
+func pipelinePage(id string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, `<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<title>Harbour authority sets out flood plan %[1]s | The Bench Courier</title>
+<meta name="description" content="The harbour authority published flood defence plan %[1]s on Thursday.">
+<meta property="og:site_name" content="The Bench Courier">
+<meta property="article:published_time" content="2026-11-26T08:00:00Z">
+<link rel="canonical" href="https://courier.example.org/news/%[1]s">
+<script>window.dataLayer=window.dataLayer||[];function gtag(){dataLayer.push(arguments)}gtag('js',new Date());</script>
+<style>body{font-family:serif}.nav a{margin:0 4px}</style>
+</head><body>
+<header class="site-header"><div class="nav"><a href="/">Home</a><a href="/news">News</a><a href="/sport">Sport</a><a href="/business">Business</a><a href="/opinion">Opinion</a><a href="/culture">Culture</a><a href="/subscribe">Subscribe</a></div></header>
+<div class="layout"><main><article class="story">
+<h1>Harbour authority sets out flood plan %[1]s</h1>
+<p class="byline">By Morgan Tide, coastal affairs correspondent</p>
+<time datetime="2026-11-26T08:00:00Z">26 November 2026</time>
+`, id)
+	paras := []string{
+		"The harbour authority on Thursday published flood defence plan %s, a set of measures meant to protect the old town and the container terminal from storm surges that have grown more frequent over the past decade.",
+		"Plan %s proposes raising the sea wall along the eastern quay by eighty centimetres, installing four new pumping stations and replacing the lock gates at the mouth of the inner basin, which date from the nineteen fifties.",
+		"The authority estimates that the work in plan %s will cost one hundred and twenty million euros over six years. About half would come from the national climate adaptation fund, according to documents released with the plan.",
+		"Officials said the measures in plan %s were drawn up after the storm of last February, when water overtopped the quay in three places and flooded more than two hundred homes and shops in the lower streets.",
+		"Shopkeepers in the old town welcomed plan %s but asked for the works to be scheduled outside the summer season. Several said the February flood had cost them weeks of trade and thousands of euros in repairs.",
+		"Environmental groups raised concerns about plan %s and its effect on the salt marsh north of the harbour, where the new pumping stations would discharge. They asked for an independent study before construction begins.",
+		"The port's container operator said it supported plan %s because a single day of closure costs shipping lines and hauliers several million euros. It said it would contribute to the cost of the new lock gates.",
+		"Under plan %s, the first phase would begin next spring with the eastern quay. The lock gates would follow in the third year, when ships can be diverted to the outer terminal for a period of about four months.",
+		"The city council must approve plan %s before the national fund can release money. A vote is expected in January, after a period of public consultation during which residents can comment on the proposals.",
+		"Engineers who reviewed plan %s for the authority said the higher wall would cope with the storms expected by the middle of the century, but that further measures would likely be needed after that.",
+		"Residents can read plan %s at the town hall and at the harbour office, and a public meeting is scheduled for the second week of December in the old fish market hall.",
+		"The authority said it would publish monthly progress reports on plan %s once work starts, including costs and any delays, so that residents and businesses can follow the project.",
+	}
+	for _, p := range paras {
+		fmt.Fprintf(&b, "<p>"+p+"</p>\n", id)
+	}
+	b.WriteString(`<div class="share"><a href="https://social.example/share">Share</a> <a href="mailto:?subject=story">Email</a></div>
+</article></main>
+<aside class="sidebar"><h2>Most read</h2><ul>
+<li><a href="/news/1">Ferry timetable changes for winter season announced</a></li>
+<li><a href="/news/2">New cycle lanes open along the river embankment</a></li>
+<li><a href="/news/3">School meals programme extended to all primary pupils</a></li>
+<li><a href="/news/4">Local football club signs striker from rival team</a></li>
+<li><a href="/news/5">Museum reopens after two years of renovation works</a></li>
+</ul><div class="newsletter"><p>Get the morning briefing in your inbox.</p><form><input type="email" placeholder="Email"><button>Sign up</button></form></div></aside></div>
+<footer class="site-footer"><p>© 2026 The Bench Courier. All rights reserved.</p><p><a href="/privacy">Privacy</a> · <a href="/terms">Terms</a> · <a href="/contact">Contact</a></p></footer>
+<script src="/static/app.js" async></script>
+</body></html>`)
+	return b.String()
+}
