@@ -759,3 +759,98 @@ func TestQueueShowsRemarksAndFailures(t *testing.T) {
 		t.Errorf("after Retry the article is %s, want queued", got.Status)
 	}
 }
+
+func TestSessionCookieOverTLSIsHostPrefixedAndSecure(t *testing.T) {
+	f := newUIFixture(t)
+	secret, _, err := f.db.CreateToken(t.Context(), "Tess", auth.Editor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tls := httptest.NewTLSServer(f.srv.Config.Handler)
+	t.Cleanup(tls.Close)
+	c := tls.Client()
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	res, err := c.PostForm(tls.URL+"/ui/signin", url.Values{"token": {secret}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	sc := res.Header.Get("Set-Cookie")
+	for _, want := range []string{cookieSecure + "=", "Secure", "HttpOnly", "SameSite=Lax", "Path=/"} {
+		if !strings.Contains(sc, want) {
+			t.Errorf("Set-Cookie %q lacks %q", sc, want)
+		}
+	}
+	if strings.Contains(sc, "Domain=") {
+		t.Errorf("Set-Cookie %q has a Domain; __Host- cookies must not", sc)
+	}
+}
+
+func TestReviewActionsFromForms(t *testing.T) {
+	f := newUIFixture(t)
+	u := f.user(t, "Rita", auth.Reviewer)
+	u.signIn()
+	id := f.draftArticle(t, "https://news.example/r", "R", "Text one. Text two. Text three.", sampleSummary(), nil)
+	post := func(action string, form url.Values) (*http.Response, string) {
+		form.Set("csrf", u.csrf())
+		return u.do("POST", "/ui/articles/"+id+"/"+action, form)
+	}
+	status := func() string {
+		a, err := f.db.Get(t.Context(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a.Status
+	}
+	t.Run("reject needs a reason", func(t *testing.T) {
+		res, body := post("reject", url.Values{"reason": {"  "}})
+		if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, "Give a reason") || status() != store.StatusDraft {
+			t.Errorf("reject without reason: %d, status %s", res.StatusCode, status())
+		}
+	})
+	t.Run("reject with a reason", func(t *testing.T) {
+		res, _ := post("reject", url.Values{"reason": {"Off topic for us."}})
+		if res.StatusCode != http.StatusSeeOther || status() != store.StatusRejected {
+			t.Errorf("reject: %d, status %s", res.StatusCode, status())
+		}
+		_, body := u.do("GET", "/ui/articles/"+id, nil)
+		if !strings.Contains(body, "Off topic for us.") {
+			t.Error("the reason is not in the audit trail on the page")
+		}
+	})
+	t.Run("approve a rejected draft, then withdraw it", func(t *testing.T) {
+		if res, _ := post("approve", url.Values{"version": {"1"}, "confirm": {"yes"}}); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("approve: %d", res.StatusCode)
+		}
+		_, body := u.do("GET", "/ui/articles/"+id, nil)
+		if !strings.Contains(body, "/withdraw") {
+			t.Fatal("an approved article offers no Withdraw form")
+		}
+		if res, _ := post("withdraw", url.Values{"reason": {"Legal asked us to."}}); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("withdraw: %d", res.StatusCode)
+		}
+		if _, err := f.db.GetPublished(t.Context(), id); err != store.ErrNotFound || status() != store.StatusWithdrawn {
+			t.Errorf("after withdrawal: published err %v, status %s", err, status())
+		}
+	})
+	t.Run("regenerate with instructions queues a new draft", func(t *testing.T) {
+		res, _ := post("regenerate", url.Values{"instructions": {"Lead with the vote."}})
+		if res.StatusCode != http.StatusSeeOther || status() != store.StatusSummarising {
+			t.Errorf("regenerate: %d, status %s", res.StatusCode, status())
+		}
+		a, _ := f.db.Get(t.Context(), id)
+		if a.Instructions != "Lead with the vote." {
+			t.Errorf("instructions stored as %q", a.Instructions)
+		}
+		_, body := u.do("GET", "/ui/articles/"+id, nil)
+		if !strings.Contains(body, "This page updates by itself") {
+			t.Error("a working article does not say it updates by itself")
+		}
+	})
+	t.Run("an action the state does not allow explains why", func(t *testing.T) {
+		res, body := post("reject", url.Values{"reason": {"again"}})
+		if res.StatusCode != http.StatusConflict || !strings.Contains(body, "only a draft can be rejected") {
+			t.Errorf("reject while summarising: %d", res.StatusCode)
+		}
+	})
+}
