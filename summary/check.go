@@ -590,6 +590,12 @@ func (c *checker) names(name string, t text) {
 		var checked []tok
 		for k, tk := range group {
 			lw := strings.ToLower(trimPossessive(tk.word))
+			if pre, suf, ok := strings.Cut(lw, "'"); ok && contractions[suf] {
+				lw = pre // "I'm", "We're": the word is the pronoun
+				if sentenceStarters[lw] {
+					continue
+				}
+			}
 			if !tk.cap || lw == "i" || monthNames[lw] > 0 || weekdayNames[lw] > 0 {
 				continue
 			}
@@ -645,6 +651,9 @@ func groupNoun(w string) bool {
 	return false
 }
 
+// contractions are the endings of "I'm", "we're", "they'll", "I've", "he'd", "don't".
+var contractions = map[string]bool{"m": true, "re": true, "ll": true, "ve": true, "d": true, "t": true}
+
 // reportingVerbs follow a speaker's name.
 var reportingVerbs = map[string]bool{"said": true, "says": true, "told": true, "added": true, "warned": true,
 	"argued": true, "claimed": true, "welcomed": true, "confirmed": true, "announced": true, "denied": true,
@@ -689,9 +698,9 @@ func (idx *index) hasWord(w string) bool {
 	if idx.wordSet[w] || idx.wordSet[strings.TrimSuffix(w, "s")] || idx.wordSet[w+"s"] {
 		return true
 	}
-	if strings.Contains(w, "-") {
+	if strings.ContainsAny(w, "-'") {
 		all := true
-		for _, p := range strings.Split(w, "-") {
+		for _, p := range strings.FieldsFunc(w, func(r rune) bool { return r == '-' || r == '\'' }) {
 			if p != "" && !idx.wordSet[p] {
 				all = false
 			}

@@ -74,18 +74,29 @@ func around(s string, start, end int) string {
 
 func isBoundary(b byte) bool { return b == ' ' || b == '\n' || b == '\t' }
 
-// invisible counts characters that render as nothing: zero-width and bidirectional
-// controls, and Unicode tag characters (used for "ASCII smuggling").
+// invisible counts characters that render as nothing and can hide or disguise text:
+// bidirectional controls and Unicode tag characters (used for "ASCII smuggling")
+// anywhere, and zero-width characters next to a letter. A zero-width space alone between
+// paragraphs, as some blogs use for spacing, does not count.
 func invisible(s string) int {
 	n := 0
-	for _, r := range s {
+	runes := []rune(s)
+	near := func(i int) bool {
+		for _, j := range []int{i - 1, i + 1} {
+			if j >= 0 && j < len(runes) && (unicode.IsLetter(runes[j]) || unicode.IsDigit(runes[j])) {
+				return true
+			}
+		}
+		return false
+	}
+	for i, r := range runes {
 		switch {
-		case r == '\u200b' || r == '\u200c' || r == '\u200d' || r == '\u2060' || r == '\u2062' || r == '\u2063' || r == '\u2064':
+		case r >= '\u202a' && r <= '\u202e', r >= '\u2066' && r <= '\u2069', r >= 0xE0000 && r <= 0xE007F:
 			n++
-		case r >= '\u202a' && r <= '\u202e', r >= '\u2066' && r <= '\u2069':
-			n++
-		case r >= 0xE0000 && r <= 0xE007F:
-			n++
+		case r >= '\u200b' && r <= '\u200d', r >= '\u2060' && r <= '\u2064':
+			if near(i) {
+				n++
+			}
 		case unicode.Is(unicode.Cf, r) && r != '\u00ad' && r != '\ufeff' && r != '\u200e' && r != '\u200f':
 			n++
 		}

@@ -329,8 +329,8 @@ func GroundedSummary(c *Call) (s summary.Summary, ok bool) {
 // words, ending it with a full stop; "" when even the first clause is too long.
 func firstClauses(sent string, limit int) string {
 	out := ""
-	for i := 0; i < len(sent); i++ {
-		if sent[i] != ',' {
+	for i := 0; i+1 < len(sent); i++ {
+		if sent[i] != ',' || sent[i+1] != ' ' { // "375,000" is no clause break
 			continue
 		}
 		if c := sent[:i]; summary.WordCount(c) <= limit {
