@@ -342,13 +342,9 @@ func (p *portal) listPublished(w http.ResponseWriter, r *http.Request) {
 		p.serve(w, r, e.api)
 		return
 	}
+	// As before the cache: a missing or unusable limit means the default page.
 	limit := defaultPage
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 {
-			p.s.writeError(w, r, badRequest("limit must be a positive number"))
-			return
-		}
+	if n, err := strconv.Atoi(q.Get("limit")); err == nil && n > 0 {
 		limit = min(n, maxPage)
 	}
 	var cur *pubCursor
