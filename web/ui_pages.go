@@ -269,6 +269,8 @@ type articlePageData struct {
 	ConflictVersion int
 	EditedFrom      int
 	DiffFrom        int
+	// NextReview is the newest other draft waiting for review, offered after a decision.
+	NextReview *queueItem
 }
 
 // articleOpts are what a handler changes about the article page: edit mode, the user's
@@ -282,6 +284,7 @@ type articleOpts struct {
 	conflict        string
 	conflictVersion int
 	editedFrom      int
+	decided         bool // the user just approved or rejected: offer the next draft
 }
 
 var doneMessages = map[string]string{
@@ -296,7 +299,9 @@ var doneMessages = map[string]string{
 func (u *ui) articlePage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	o := articleOpts{edit: q.Get("edit") == "1"}
-	if msg, ok := doneMessages[q.Get("done")]; ok {
+	done := q.Get("done")
+	o.decided = done == "approved" || done == "rejected"
+	if msg, ok := doneMessages[done]; ok {
 		if strings.Contains(msg, "%d") {
 			v, _ := strconv.Atoi(q.Get("v"))
 			msg = fmt.Sprintf(msg, v)
@@ -363,6 +368,20 @@ func (u *ui) renderArticle(w http.ResponseWriter, r *http.Request, id string, o 
 				Hint: "One or two sentences.", Flags: flagsFor(flags, summary.SectionWhy)},
 			editField{ID: "what", Name: "what_it_means_for_you", Label: labelWhat, Value: form.WhatItMeansForYou, Rows: 4,
 				Hint: "Up to three sentences.", Flags: flagsFor(flags, summary.SectionWhat)})
+	}
+	if o.decided {
+		next, err := u.s.db.List(r.Context(), store.ListParams{Status: store.StatusDraft, Limit: 2})
+		if err != nil {
+			u.fail(w, r, err)
+			return
+		}
+		for _, n := range next {
+			if n.ID != a.ID {
+				it := toQueueItem(n)
+				data.NextReview = &it
+				break
+			}
+		}
 	}
 	status := o.status
 	if status == 0 {

@@ -854,3 +854,23 @@ func TestReviewActionsFromForms(t *testing.T) {
 		}
 	})
 }
+
+func TestAfterADecisionTheNextDraftIsOffered(t *testing.T) {
+	f := newUIFixture(t)
+	u := f.user(t, "Rita", auth.Reviewer)
+	u.signIn()
+	other := f.draftArticle(t, "https://news.example/n1", "Waiting story", "Text one. Text two. Text three.", sampleSummary(), nil)
+	id := f.draftArticle(t, "https://news.example/n2", "Decided story", "Text one. Text two. Text three.", sampleSummary(), nil)
+	res, _ := u.do("POST", "/ui/articles/"+id+"/approve", url.Values{"csrf": {u.csrf()}, "version": {"1"}, "confirm": {"yes"}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("approve: %d", res.StatusCode)
+	}
+	_, body := u.do("GET", res.Header.Get("Location"), nil)
+	if !strings.Contains(body, "Next waiting for review") || !strings.Contains(body, "/ui/articles/"+other) {
+		t.Error("after approving, the page does not offer the next draft")
+	}
+	_, body = u.do("GET", "/ui/articles/"+id, nil)
+	if strings.Contains(body, "Next waiting for review") {
+		t.Error("the next draft is offered on a plain visit too")
+	}
+}
