@@ -226,10 +226,13 @@
       });
       es.addEventListener("change", schedule);
       es.addEventListener("error", () => {
-        if (liveStatus && es && es.readyState !== EventSource.OPEN) {
-          liveStatus.textContent = "Live updates paused; reconnecting…";
-          liveStatus.hidden = false;
-        }
+        if (!liveStatus || !es || es.readyState === EventSource.OPEN) return;
+        // CLOSED means the browser gave up (the session ended, so the stream became a
+        // redirect to sign-in); CONNECTING means it retries by itself.
+        liveStatus.textContent = es.readyState === EventSource.CLOSED
+          ? "Live updates stopped. Reload the page; you may need to sign in again."
+          : "Live updates paused; reconnecting…";
+        liveStatus.hidden = false;
       });
     };
     const disconnect = () => {
