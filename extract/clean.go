@@ -19,8 +19,8 @@ var (
 	promoRules = []phraseRule{
 		rule("sign", `\bsign(ing)? up (for|to) (our|the|my|his|her)\b.{0,40}\b(newsletter|briefing|alerts?|updates|emails?|list)\b|\bsign up (now|today|here)\b`),
 		rule("subscribe", `\bsubscribe (now|today|here)\b|\bsubscribe to (our|the)\b.{0,40}\b(newsletter|channel|podcast|magazine|print|digital)\b`),
-		rule("newsletter", `\b(sign|subscri|inbox|deliver|get|receive|free|daily|weekly|morning|evening)`),
-		rule("inbox", `\b(in|to) your inbox\b`),
+		rule("newsletter", `\b(sign|subscri|inbox|deliver|get|receive|free|daily|weekly|morning|evening)|^(\S+ ){0,3}newsletters?$`),
+		rule("inbox", `\byour inbox\b`),
 		rule("follow", `\bfollow (us|him|her|them|me)\b.{0,30}\b(on|at) @?(twitter|facebook|instagram|x|linkedin|tiktok|youtube|threads|bluesky|mastodon|social)\b|\bfollow @|\bfollow .{1,40} on (twitter|facebook|instagram|linkedin|tiktok|youtube|threads|bluesky|mastodon|social media)\b`),
 		rule("twitter @", ``),
 		rule("click here", ``), rule("tap here", ``),
@@ -111,13 +111,17 @@ func cleanText(text string, titles []string, links map[string]bool) string {
 			keep[j] = false
 		}
 	}
-	// A run of headline-like paragraphs at the very end is a list of links too.
-	end := len(paras)
-	for end > 0 && (!keep[end-1] || isHeadlineLike(paras[end-1], words[end-1]) && isLink(end-1)) {
-		end--
+	// A widget of linked headlines (with or without teasers) at the very end is a list of
+	// links too: from the end, walk back over short paragraphs; if at least three of them are
+	// link texts, drop everything from the first linked one on.
+	first, linked := -1, 0
+	for j := len(paras) - 1; j >= 0 && (!keep[j] || words[j] <= 25); j-- {
+		if keep[j] && isLink(j) && isHeadlineLike(paras[j], words[j]) {
+			first, linked = j, linked+1
+		}
 	}
-	if run := countKept(keep[end:]); run >= 2 {
-		for j := end; j < len(paras); j++ {
+	if linked >= 3 || linked >= 2 && first >= len(paras)-3 {
+		for j := first; j < len(paras); j++ {
 			keep[j] = false
 		}
 	}
@@ -131,16 +135,6 @@ func cleanText(text string, titles []string, links map[string]bool) string {
 		return text
 	}
 	return strings.Join(out, "\n\n")
-}
-
-func countKept(ks []bool) int {
-	n := 0
-	for _, k := range ks {
-		if k {
-			n++
-		}
-	}
-	return n
 }
 
 // isHeadlineLike reports whether p reads like a headline: short and without the final
