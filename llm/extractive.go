@@ -43,23 +43,12 @@ func (*Extractive) Write(ctx context.Context, req Request) (Result, error) {
 	if err := ctx.Err(); err != nil {
 		return res, transient(ErrUnavailable, "The summary was stopped: "+err.Error(), err)
 	}
-	seen := map[string]bool{}
+	// Sentences in the house length first; longer ones (up to 35 words) only when the
+	// article has too few short ones.
 	var points []string
-	for _, s := range summary.Sentences(req.Text) {
-		s = strings.TrimSpace(s)
-		n := summary.WordCount(s)
-		key := strings.ToLower(s)
-		// Very short lines are captions, datelines or buttons; very long ones are not
-		// points. A sentence must end like one.
-		if n < 6 || n > 35 || seen[key] || !strings.ContainsAny(s[len(s)-1:], ".!?\"”’") {
-			continue
-		}
-		if len(summary.Sentences(s)) != 1 {
-			continue
-		}
-		seen[key] = true
-		points = append(points, s)
-		if len(points) == summary.MaxKeyPoints {
+	for _, limit := range []int{summary.MaxKeyPointWords, 35} {
+		points = leadSentences(req.Text, limit)
+		if len(points) >= summary.MinKeyPoints {
 			break
 		}
 	}
@@ -72,4 +61,30 @@ func (*Extractive) Write(ctx context.Context, req Request) (Result, error) {
 		return res, permanent(ErrUnusableAnswer, "The extractive draft broke the house rules: "+err.Error(), err)
 	}
 	return res, nil
+}
+
+// leadSentences returns up to five of the first sentences of text that read as points:
+// 6 to limit words, ending like a sentence, not repeated.
+func leadSentences(text string, limit int) []string {
+	seen := map[string]bool{}
+	var points []string
+	for _, s := range summary.Sentences(text) {
+		s = strings.TrimSpace(s)
+		n := summary.WordCount(s)
+		key := strings.ToLower(s)
+		// Very short lines are captions, datelines or buttons; very long ones are not
+		// points. A sentence must end like one.
+		if n < 6 || n > limit || seen[key] || !strings.ContainsAny(s[len(s)-1:], ".!?\"”’。！？") {
+			continue
+		}
+		if len(summary.Sentences(s)) != 1 {
+			continue
+		}
+		seen[key] = true
+		points = append(points, s)
+		if len(points) == summary.MaxKeyPoints {
+			break
+		}
+	}
+	return points
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -32,6 +33,7 @@ func benchFaithfulness(ctx context.Context, args []string, stdout io.Writer) err
 	corpusFile := fs.String("corpus", "", "corpus JSON file (default: the corpus built into the binary, summary/testdata/faithfulness.json)")
 	verbose := fs.Bool("v", false, "list every missed item and every flag on a clean draft")
 	modelPath := fs.Bool("model-path", true, "also run the corpus through the OpenAI client and a local inventing fake server")
+	articles := fs.String("articles", "", "ground-truth.json of real articles (the extraction benchmark's) to count false injection flags and flags on extractive drafts")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("bench faithfulness: %w", err)
 	}
@@ -96,9 +98,71 @@ func benchFaithfulness(ctx context.Context, args []string, stdout io.Writer) err
 		}
 		ok = ok && faithRatio(mp.caught, mp.drafts) >= 0.95
 	}
+	if *articles != "" {
+		if err := faithRealArticles(ctx, *articles, stdout, *verbose); err != nil {
+			return fmt.Errorf("bench faithfulness: %w", err)
+		}
+	}
 	if !ok {
 		return errors.New("bench faithfulness: a target was missed")
 	}
+	return nil
+}
+
+// faithRealArticles runs the injection detector on real, benign articles, and the
+// grounding checks on extractive drafts of them (copied sentences, so any flag is a
+// false one).
+func faithRealArticles(ctx context.Context, path string, stdout io.Writer, verbose bool) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	var gt map[string]struct {
+		Body string `json:"articleBody"`
+		URL  string `json:"url"`
+	}
+	if err := json.Unmarshal(b, &gt); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	var injected, drafts, flagged, styled int
+	ext := llm.NewExtractive()
+	for _, a := range gt {
+		src := summary.Source{Text: a.Body}
+		if f := summary.InjectionFlags(src); len(f) > 0 {
+			injected++
+			if verbose {
+				fmt.Fprintf(stdout, "  injection flag on a real article: %s: %q\n", a.URL, f[0].Text)
+			}
+		}
+		res, err := ext.Write(ctx, llm.Request{Text: a.Body})
+		if err != nil {
+			continue
+		}
+		drafts++
+		var grounding, style bool
+		for _, f := range summary.Check(res.Summary, src) {
+			switch {
+			case f.Section == summary.SectionSource:
+			case f.Kind == summary.KindStyle || f.Kind == summary.KindLanguage:
+				// The extractive draft copies long sentences and writes its placeholder
+				// paragraphs in English: style, not grounding.
+				style = true
+			default:
+				grounding = true
+				if verbose {
+					fmt.Fprintf(stdout, "  grounding flag on an extractive draft: %s: %s %s %q\n", a.URL, f.Section, f.Kind, f.Text)
+				}
+			}
+		}
+		if grounding {
+			flagged++
+		}
+		if style {
+			styled++
+		}
+	}
+	fmt.Fprintf(stdout, "real articles: %d, injection-flagged %d (%.1f%%); extractive drafts (copied sentences) %d, with a grounding flag %d (%.1f%%), with a style or language flag %d\n",
+		len(gt), injected, 100*faithRatio(injected, len(gt)), drafts, flagged, 100*faithRatio(flagged, drafts), styled)
 	return nil
 }
 
