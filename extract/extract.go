@@ -58,8 +58,8 @@ func Extract(htmlBytes []byte, pageURL *url.URL) (a *Article, err error) {
 	if sig.words > maxPageWords {
 		return nil, notArticle("The page has too much text to be a news article (%d words; newsdesk's limit is %d).", sig.words, maxPageWords)
 	}
-	text, node, rd := mainText(doc, pageURL, sig)
-	a = buildArticle(m, rd, text, pageURL)
+	text, node, rd, tm := mainText(doc, pageURL, sig)
+	a = buildArticle(m, rd, tm, text, pageURL)
 	if e := gate(a, m, sig, node, pageURL); e != nil {
 		return a, e
 	}
@@ -130,8 +130,8 @@ func parseHTML(b []byte) (*html.Node, error) {
 // candidate: trafilatura is the more precise of the two, and readability rescues the pages
 // where trafilatura finds too little. The text is then cleaned of the debris both leave
 // inside the article (see cleanText). It also returns readability's content node, which
-// keeps the page's links for the quality gate, and readability's view of the metadata.
-func mainText(doc *html.Node, pageURL *url.URL, sig *pageSignals) (string, *html.Node, readability.Article) {
+// keeps the page's links for the quality gate, and both libraries' view of the metadata.
+func mainText(doc *html.Node, pageURL *url.URL, sig *pageSignals) (string, *html.Node, readability.Article, trafilatura.Metadata) {
 	p := readability.NewParser()
 	rd, err := p.ParseAndMutate(dom.Clone(doc, true), pageURL)
 	if err != nil {
@@ -152,28 +152,28 @@ func mainText(doc *html.Node, pageURL *url.URL, sig *pageSignals) (string, *html
 	if text == "" && rd.Node != nil {
 		text = normalizeText(render.InnerText(rd.Node))
 	}
-	var titles []string
-	if res != nil {
-		titles = append(titles, res.Metadata.Title)
+	var tm trafilatura.Metadata
+	if err == nil && res != nil {
+		tm = res.Metadata
 	}
-	titles = append(titles, rd.Title())
-	return cleanText(text, titles, sig.linkTexts), rd.Node, rd
+	return cleanText(text, []string{tm.Title, rd.Title()}, sig.linkTexts), rd.Node, rd, tm
 }
 
-// buildArticle merges page metadata, readability's metadata and the text.
-func buildArticle(m *meta, rd readability.Article, text string, pageURL *url.URL) *Article {
+// buildArticle merges page metadata, the libraries' metadata and the text. The page's own
+// structured data (JSON-LD, OpenGraph, meta tags) wins; the libraries fill gaps.
+func buildArticle(m *meta, rd readability.Article, tm trafilatura.Metadata, text string, pageURL *url.URL) *Article {
 	a := &Article{Text: text, WordCount: countWords(text)}
 	a.Title = firstNonEmpty(m.ldHeadline, m.ogTitle, rd.Title(), m.h1, m.title)
 	a.Title = collapse(a.Title)
 	if len(m.ldAuthors) > 0 {
 		a.Byline = strings.Join(dedupe(m.ldAuthors), ", ")
 	}
-	a.Byline = collapse(firstNonEmpty(a.Byline, m.metaAuthor, rd.Byline()))
-	a.SiteName = collapse(firstNonEmpty(m.siteName, m.ldPublisher, rd.SiteName()))
+	a.Byline = collapse(firstNonEmpty(a.Byline, m.metaAuthor, rd.Byline(), strings.ReplaceAll(tm.Author, "; ", ", ")))
+	a.SiteName = collapse(firstNonEmpty(m.siteName, m.ldPublisher, rd.SiteName(), tm.Sitename))
 	if a.SiteName == "" && pageURL != nil {
 		a.SiteName = strings.TrimPrefix(pageURL.Hostname(), "www.")
 	}
-	a.Lang = normalizeLang(firstNonEmpty(m.lang, m.ldLang, rd.Language()))
+	a.Lang = normalizeLang(firstNonEmpty(m.lang, m.ldLang, rd.Language(), tm.Language))
 	a.CanonicalURL = resolveURL(pageURL, m.canonical)
 	if a.CanonicalURL == "" && pageURL != nil {
 		a.CanonicalURL = resolveURL(nil, pageURL.String())
@@ -189,13 +189,27 @@ func buildArticle(m *meta, rd readability.Article, text string, pageURL *url.URL
 			a.PublishedAt = t
 		}
 	}
+	if a.PublishedAt.IsZero() && tm.Date.Year() >= 1990 {
+		a.PublishedAt = tm.Date
+	}
 	a.Excerpt = collapse(firstNonEmpty(m.description, rd.Excerpt()))
 	if a.Excerpt == "" {
 		a.Excerpt = firstParagraph(text)
 	}
 	a.Excerpt = truncateRunes(a.Excerpt, 300)
+	// JSON-LD and meta values often carry HTML entities ("&#8216;") that no parser decoded.
+	for _, f := range []*string{&a.Title, &a.Byline, &a.SiteName, &a.Excerpt} {
+		*f = collapse(html.UnescapeString(*f))
+	}
+	if placeholderBylines[strings.ToLower(a.Byline)] {
+		a.Byline = ""
+	}
 	return a
 }
+
+// placeholderBylines are CMS account names that are not authors.
+var placeholderBylines = map[string]bool{"admin": true, "administrator": true, "root": true, "user": true,
+	"webmaster": true, "guest": true, "editor": true, "author": true, "unknown": true}
 
 // FromText builds an Article from text an editor pasted (paywalled or script-rendered
 // pages); nothing is fetched, and the same quality gate applies. pageURL may be nil.
