@@ -236,6 +236,7 @@ type secState struct {
 	approved        string
 	attempt         int
 	history, tokens int
+	webhooks        int
 }
 
 func (f *secFixture) snap(t *testing.T, id string) secState {
@@ -253,6 +254,11 @@ func (f *secFixture) snap(t *testing.T, id string) secState {
 		}
 		s.history = len(h)
 	}
+	hooks, err := f.db.Webhooks(t.Context())
+	if err != nil {
+		t.Fatalf("webhooks: %v", err)
+	}
+	s.webhooks = len(hooks)
 	toks, err := f.db.Tokens(t.Context())
 	if err != nil {
 		t.Fatalf("tokens: %v", err)
@@ -346,6 +352,20 @@ func secMatrix() []secRoute {
 				}
 				return secRequest{path: "/api/v1/tokens/" + strconv.FormatInt(tok.ID, 10)}
 			}},
+		{pattern: "GET /api/v1/webhooks", access: accessBearer, minRole: auth.Admin, ok: 200, prepare: secFixed("/api/v1/webhooks")},
+		{pattern: "POST /api/v1/webhooks", access: accessBearer, minRole: auth.Admin, ok: http.StatusCreated,
+			prepare: func(*testing.T, *secFixture, *secCaller) secRequest {
+				return secRequest{path: "/api/v1/webhooks", body: `{"url":"https://hooks.example/newsdesk"}`}
+			}},
+		{pattern: "DELETE /api/v1/webhooks/{id}", access: accessBearer, minRole: auth.Admin, ok: http.StatusNoContent,
+			prepare: func(t *testing.T, f *secFixture, c *secCaller) secRequest {
+				h, err := f.db.CreateWebhook(t.Context(), "https://hooks.example/victim", "0123456789abcdef0123", "fixture")
+				if err != nil {
+					t.Fatal(err)
+				}
+				return secRequest{path: "/api/v1/webhooks/" + strconv.FormatInt(h.ID, 10)}
+			}},
+		{pattern: "GET /api/v1/webhooks/deliveries", access: accessBearer, minRole: auth.Admin, ok: 200, prepare: secFixed("/api/v1/webhooks/deliveries")},
 
 		// Public read routes.
 		{pattern: "GET /api/v1/published", access: accessPublic, ok: 200, prepare: secFixed("/api/v1/published")},
