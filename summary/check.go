@@ -141,6 +141,7 @@ type index struct {
 	wordSet  map[string]bool // lower-case words
 	wordList []string        // lower-case words in order, for acronym expansions
 	capStems map[string]bool // lower-case prefixes of capitalised words, for name stems
+	common   map[string]bool // words the source writes in lower case: not names
 	numbers  []mention
 	months   map[int]bool
 	weekdays map[int]bool
@@ -172,7 +173,7 @@ func newIndex(src Source) *index {
 	}
 	idx := &index{
 		lang: lang, norm: t.norm, lower: strings.ToLower(t.norm), words: wordString(t.norm),
-		wordSet: map[string]bool{}, capStems: map[string]bool{},
+		wordSet: map[string]bool{}, capStems: map[string]bool{}, common: map[string]bool{},
 		months: map[int]bool{}, weekdays: map[int]bool{}, links: map[string]bool{}, injected: map[string]bool{},
 	}
 	idx.wordList = words(t.norm)
@@ -191,7 +192,11 @@ func newIndex(src Source) *index {
 		idx.months[mo] = true
 	}
 	for _, w := range strings.FieldsFunc(t.norm, notWordRune) {
-		if r, _ := utf8.DecodeRuneInString(w); unicode.IsUpper(r) {
+		r, _ := utf8.DecodeRuneInString(w)
+		if unicode.IsLower(r) {
+			idx.common[strings.ToLower(w)] = true
+		}
+		if unicode.IsUpper(r) {
 			lw := strings.ToLower(trimPossessive(w))
 			for n := 4; n <= min(utf8.RuneCountInString(lw), maxStem); n++ {
 				idx.capStems[prefix(lw, n)] = true
@@ -605,7 +610,7 @@ func (c *checker) names(name string, t text) {
 				// noun may be) unless a reporting verb follows it: "Ramanathan said …".
 				speaker := len(group) == 1 && j < len(toks) && reportingVerbs[strings.ToLower(toks[j].word)] &&
 					!sentenceStarters[lw] && !groupNoun(lw)
-				if tk.initial && k == 0 && !speaker && (len(group) == 1 || sentenceStarters[lw] || german) {
+				if tk.initial && k == 0 && !speaker && (len(group) == 1 || sentenceStarters[lw] || c.idx.common[lw] || german) {
 					continue
 				}
 				if german && !speaker && (len(group) == 1 || k > 0 && germanDeterminers[strings.ToLower(group[k-1].word)] ||

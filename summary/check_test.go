@@ -48,6 +48,7 @@ func TestCheckSentences(t *testing.T) {
 		{"an invented acronym is flagged", "en", "The council agreed.", "The IMF agreed.", KindName, "IMF"},
 		{"a contraction is not a name", "en", "Here is a film about it.", "I'm told We're Here is a film.", "", ""},
 		{"an apostrophe name in the source is fine", "en", "Sinead O'Brien won.", "O'Brien won the race.", "", ""},
+		{"a common word before a name is not part of it", "en", "Rudolph asked whether it was fair.", "Whether Rudolph deserves it is unclear.", "", ""},
 		{"a sentence-initial word is not a name", "en", "Residents were told.", "Officials told residents.", "", ""},
 		{"a sentence-initial speaker is a name", "en", "The council agreed.", "Ramanathan said the council agreed.", KindName, "Ramanathan"},
 		{"a known sentence-initial speaker is fine", "en", "Porter said the council agreed.", "Porter said it agreed.", "", ""},

@@ -37,6 +37,31 @@ type Draft struct {
 //go:embed testdata/faithfulness.json
 var corpusJSON []byte
 
+//go:embed testdata/real-drafts.json
+var realDraftsJSON []byte
+
+// RealDrafts returns clean drafts, written in the house style as a model would, of
+// articles of the extraction benchmark, keyed by the benchmark's article ids. The
+// articles are not in the binary: pair them with the benchmark's ground-truth.json.
+func RealDrafts() (map[string]Summary, error) {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(realDraftsJSON, &raw); err != nil {
+		return nil, fmt.Errorf("read real drafts: %w", err)
+	}
+	out := map[string]Summary{}
+	for id, r := range raw {
+		if strings.HasPrefix(id, "_") {
+			continue // a comment
+		}
+		var s Summary
+		if err := json.Unmarshal(r, &s); err != nil {
+			return nil, fmt.Errorf("read real draft %s: %w", id, err)
+		}
+		out[id] = s
+	}
+	return out, nil
+}
+
 // Corpus returns the faithfulness corpus embedded in the binary (hand-written cases in
 // English, German, French and Spanish).
 func Corpus() ([]Case, error) {

@@ -80,3 +80,21 @@ func TestCorpusTargets(t *testing.T) {
 		t.Errorf("clean drafts flagged = %.3f, want at most 0.05", r.CleanFlaggedShare())
 	}
 }
+
+func TestRealDraftsFollowTheHouseRules(t *testing.T) {
+	drafts, err := RealDrafts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(drafts) < 10 {
+		t.Fatalf("RealDrafts has %d drafts, want at least 10", len(drafts))
+	}
+	for id, s := range drafts {
+		if err := Validate(s); err != nil {
+			t.Errorf("draft %s: %v", id[:8], err)
+		}
+		if f := styleFlags(s); len(f) > 0 {
+			t.Errorf("draft %s breaks the house style: %+v", id[:8], f)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http/httptest"
 	"os"
 	"slices"
@@ -163,6 +164,30 @@ func faithRealArticles(ctx context.Context, path string, stdout io.Writer, verbo
 	}
 	fmt.Fprintf(stdout, "real articles: %d, injection-flagged %d (%.1f%%); extractive drafts (copied sentences) %d, with a grounding flag %d (%.1f%%), with a style or language flag %d\n",
 		len(gt), injected, 100*faithRatio(injected, len(gt)), drafts, flagged, 100*faithRatio(flagged, drafts), styled)
+
+	// Model-style drafts of some of these articles, clean and with every invention.
+	real, err := summary.RealDrafts()
+	if err != nil {
+		return err
+	}
+	var cases []summary.Case
+	for _, id := range slices.Sorted(maps.Keys(real)) {
+		if a, ok := gt[id]; ok {
+			cases = append(cases, summary.Case{Name: a.URL, Text: a.Body,
+				Drafts: []summary.Draft{{Label: "model style", Summary: real[id]}}})
+		}
+	}
+	r := summary.Evaluate(cases)
+	fmt.Fprintf(stdout, "model-style drafts of real articles: %d, flagged %d (%.1f%%); with each invention added: %d items, caught %d (recall %.3f)\n",
+		r.Clean, r.CleanFlagged, 100*r.CleanFlaggedShare(), r.Invented, r.Caught, r.Recall())
+	if verbose {
+		for _, m := range r.FalseFlags {
+			fmt.Fprintf(stdout, "  flag on a model-style draft: %s: %s %s %q (%s)\n", m.Case, m.Want.Section, m.Want.Kind, m.Want.Text, m.Want.Reason)
+		}
+		for _, m := range r.Misses {
+			fmt.Fprintf(stdout, "  missed in a real article: %s / %s: %s %q\n", m.Case, m.Draft, m.Want.Kind, m.Want.Text)
+		}
+	}
 	return nil
 }
 
