@@ -95,6 +95,12 @@ func prune(doc *html.Node) (elements, depth int) {
 					x.RemoveChild(c)
 					c = next
 					continue
+				default:
+					if hidden(c) {
+						x.RemoveChild(c)
+						c = next
+						continue
+					}
 				case atom.Script:
 					if !strings.EqualFold(strings.TrimSpace(attr(c, "type")), "application/ld+json") {
 						x.RemoveChild(c)
@@ -110,6 +116,28 @@ func prune(doc *html.Node) (elements, depth int) {
 	}
 	walk(doc, 0)
 	return elements, depth
+}
+
+// hidden reports whether a browser would not show n: the hidden attribute, an inline
+// display:none or visibility:hidden, or aria-hidden (as Readability.js decides). Pages keep
+// tooltips, pop-ups and alternate layouts in such elements, and only readability skips them.
+func hidden(n *html.Node) bool {
+	for _, a := range n.Attr {
+		switch a.Key {
+		case "hidden":
+			return true
+		case "aria-hidden":
+			if a.Val == "true" && !strings.Contains(attr(n, "class"), "fallback-image") {
+				return true
+			}
+		case "style":
+			v := strings.ToLower(strings.ReplaceAll(a.Val, " ", ""))
+			if strings.Contains(v, "display:none") || strings.Contains(v, "visibility:hidden") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // parseHTML parses a page. x/net/html refuses trees deeper than 512 open elements, which

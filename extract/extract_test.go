@@ -203,3 +203,21 @@ func TestExtractLimits(t *testing.T) {
 		}
 	})
 }
+
+func TestExtractSkipsHiddenElements(t *testing.T) {
+	para := "<p>" + strings.Repeat("The council approved the barrier after a long debate. ", 5) + "</p>"
+	page := `<html><body><article>` + para + `<p>Mayor Joan Pritchard<span style="display: none">Pritchard tooltip: the mayor's other stories</span> said the plan was funded.</p>` +
+		para + `<div hidden>Alternate layout text</div><div aria-hidden="true">Screen-reader-hidden promo</div>` + para + `</article></body></html>`
+	a, err := Extract([]byte(page), nil)
+	if err != nil {
+		t.Fatalf("Extract: %v", err)
+	}
+	for _, s := range []string{"tooltip", "Alternate layout", "promo"} {
+		if strings.Contains(a.Text, s) {
+			t.Errorf("text contains hidden %q:\n%s", s, a.Text)
+		}
+	}
+	if !strings.Contains(a.Text, "said the plan was funded") {
+		t.Errorf("text lost the visible sentence:\n%s", a.Text)
+	}
+}
