@@ -42,7 +42,12 @@ const (
 // (and the portal page in shared/reference) repeat headings inside their own sections.
 var headingRe = regexp.MustCompile(`(?i)^\s*(?:#+\s*)?(?:\*\*|__|\*|_)?\s*` +
 	`(?:why\s+(?:this|it)\s+matters|what\s+(?:this|it)\s+means\s+for\s+(?:you|readers)|` +
-	`key\s+(?:points|takeaways)|summary)` +
+	`key\s+(?:points|takeaways)|summary|` +
+	// The same headings as models write them in German, French, Spanish and Italian.
+	`warum\s+(?:das|es)\s+wichtig\s+ist|was\s+(?:das|es)\s+für\s+(?:sie|dich)\s+bedeutet|kernpunkte|` +
+	`pourquoi\s+c'est\s+important|ce\s+que\s+cela\s+(?:signifie|change)\s+pour\s+vous|points\s+clés|` +
+	`por\s+qué\s+(?:es\s+importante|importa)|qué\s+significa\s+para\s+(?:usted|ti)|puntos\s+clave|` +
+	`perché\s+è\s+importante|cosa\s+significa\s+per\s+te|punti\s+chiave)` +
 	`\s*(?:\*\*|__|\*|_)?\s*(?:[:：]|\s[-–—])\s*(?:\*\*|__|\*|_)?\s*`)
 
 // bulletRe matches list markers a model puts before a key point: "-", "*", "•", "1.", "(2)".

@@ -39,6 +39,19 @@ func TestClean(t *testing.T) {
 			},
 		},
 		{
+			name: "headings in other languages are stripped",
+			in: Summary{
+				KeyPoints:         []string{"A.", "B.", "C."},
+				WhyItMatters:      "Warum das wichtig ist: Die Brücke entlastet den Verkehr.",
+				WhatItMeansForYou: "Ce que cela signifie pour vous : rien pour l'instant.",
+			},
+			want: Summary{
+				KeyPoints:         []string{"A.", "B.", "C."},
+				WhyItMatters:      "Die Brücke entlastet den Verkehr.",
+				WhatItMeansForYou: "Rien pour l'instant.",
+			},
+		},
+		{
 			name: "a sentence that only starts like a heading is kept",
 			in: Summary{
 				KeyPoints:         []string{"Summary judgments rose by 4%.", "B.", "C."},
