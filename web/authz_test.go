@@ -811,6 +811,7 @@ func TestPublicRoutesShowApprovedTextOnly(t *testing.T) {
 	if sawApproved == 0 {
 		t.Error("no public route showed the approved v1 text; the check above proves nothing")
 	}
+	t.Logf("public routes: %d requests (%d paths × %d callers), each searched for %d secrets", len(paths)*len(f.callers), len(paths), len(f.callers), len(secrets))
 }
 
 func TestRevokedTokenStopsAtOnce(t *testing.T) {
