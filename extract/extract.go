@@ -191,13 +191,16 @@ func mainText(doc *html.Node, pageURL *url.URL, sig *pageSignals) (string, *html
 // structured data (JSON-LD, OpenGraph, meta tags) wins; the libraries fill gaps.
 func buildArticle(m *meta, rd readability.Article, tm trafilatura.Metadata, text string, pageURL *url.URL) *Article {
 	a := &Article{Text: text, WordCount: countWords(text)}
-	a.Title = firstNonEmpty(m.ldHeadline, m.ogTitle, rd.Title(), m.h1, m.title)
-	a.Title = collapse(a.Title)
+	a.Title = collapse(firstNonEmpty(m.ldHeadline, m.ogTitle, rd.Title(), m.h1, m.title))
+	if h1 := collapse(m.h1); h1 != "" && a.Title != h1 && strings.Contains(normTitle(a.Title), normTitle(h1)) {
+		a.Title = h1 // the <title> is the headline plus the site's name
+	}
 	if len(m.ldAuthors) > 0 {
 		a.Byline = strings.Join(dedupe(m.ldAuthors), ", ")
 	}
 	a.Byline = collapse(firstNonEmpty(a.Byline, m.metaAuthor, rd.Byline(), strings.ReplaceAll(tm.Author, "; ", ", ")))
 	a.SiteName = collapse(firstNonEmpty(m.siteName, m.ldPublisher, rd.SiteName(), tm.Sitename))
+	a.Title = trimSiteName(a.Title, a.SiteName)
 	if a.SiteName == "" && pageURL != nil {
 		a.SiteName = strings.TrimPrefix(pageURL.Hostname(), "www.")
 	}
@@ -233,6 +236,19 @@ func buildArticle(m *meta, rd readability.Article, tm trafilatura.Metadata, text
 		a.Byline = ""
 	}
 	return a
+}
+
+// trimSiteName removes a trailing " | Site" or " - Site" from a headline.
+func trimSiteName(title, site string) string {
+	if site == "" {
+		return title
+	}
+	for _, sep := range []string{" | ", " - ", " – ", " — ", " :: ", " · "} {
+		if t, ok := strings.CutSuffix(title, sep+site); ok && t != "" {
+			return t
+		}
+	}
+	return title
 }
 
 // placeholderBylines are CMS account names that are not authors.
