@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"newsdesk/store"
@@ -308,8 +309,7 @@ func (d *Dispatcher) fetchFailed(ctx context.Context, err error) {
 
 func isTimeout(err error) bool {
 	var ne interface{ Timeout() bool }
-	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) ||
-		err.Error() == "nats: timeout"
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) || (errors.As(err, &ne) && ne.Timeout())
 }
 
 // handle makes one attempt at a delivery and settles its message after Postgres has the
