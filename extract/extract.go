@@ -299,8 +299,17 @@ func countWords(s string) int {
 	words, cjk := 0, 0
 	in := false
 	for _, r := range s {
+		if r < utf8.RuneSelf { // ASCII fast path: most text on most pages
+			c := r | 0x20
+			word := 'a' <= c && c <= 'z' || '0' <= r && r <= '9'
+			if word && !in {
+				words++
+			}
+			in = word
+			continue
+		}
 		switch {
-		case unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana):
+		case r >= 0x2e80 && unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana):
 			cjk++
 			in = false
 		case unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r):

@@ -33,23 +33,25 @@ type pageSignals struct {
 }
 
 var (
-	paywallClassHints   = []string{"paywall", "regwall", "piano-", "tp-modal", "subscriber-only", "premium-content", "article-locked", "meteredcontent"}
-	consentClassHints   = []string{"cookie", "consent", "gdpr", "onetrust", "cmp-", "didomi", "cookiebot", "usercentrics", "qc-cmp"}
-	challengeClassHints = []string{"cf-challenge", "challenge-form", "cf-browser-verification", "px-captcha", "captcha", "g-recaptcha", "h-captcha", "ddos-protection", "datadome"}
+	paywallClassHints    = []string{"paywall", "regwall", "piano-", "tp-modal", "subscriber-only", "premium-content", "article-locked", "meteredcontent"}
+	consentClassHints    = []string{"cookie", "consent", "gdpr", "onetrust", "cmp-", "didomi", "cookiebot", "usercentrics", "qc-cmp"}
+	challengeScriptHints = []string{"challenges.cloudflare.com", "captcha", "perimeterx", "datadome", "/cdn-cgi/challenge-platform"}
+	challengeClassHints  = []string{"cf-challenge", "challenge-form", "cf-browser-verification", "px-captcha", "captcha", "g-recaptcha", "h-captcha", "ddos-protection", "datadome"}
 )
 
 // scanPage gathers the page-wide signals the gate uses.
 func scanPage(doc *html.Node) *pageSignals {
 	s := &pageSignals{linkTexts: map[string]bool{}}
 	var b strings.Builder
-	var walk func(n *html.Node, inLink bool)
-	walk = func(n *html.Node, inLink bool) {
+	var walk func(n *html.Node, link *strings.Builder)
+	walk = func(n *html.Node, link *strings.Builder) {
 		switch n.Type {
 		case html.TextNode:
 			w := countWords(n.Data)
 			s.words += w
-			if inLink {
+			if link != nil {
 				s.linkWords += w
+				link.WriteString(n.Data)
 			}
 			if b.Len() < maxPageScan {
 				b.WriteString(n.Data)
@@ -62,37 +64,43 @@ func scanPage(doc *html.Node) *pageSignals {
 				// Only scripts in the head matter (challenge pages load their solver there).
 				for c := n.FirstChild; c != nil; c = c.NextSibling {
 					if c.Type == html.ElementNode && c.DataAtom == atom.Script {
-						s.challengeHints += countHints(strings.ToLower(attr(c, "src")), []string{"challenges.cloudflare.com", "captcha", "perimeterx", "datadome", "/cdn-cgi/challenge-platform"})
+						s.challengeHints += countHints(strings.ToLower(attr(c, "src")), challengeScriptHints)
 					}
 				}
 				return
 			case atom.Script:
-				s.challengeHints += countHints(strings.ToLower(attr(n, "src")), []string{"challenges.cloudflare.com", "captcha", "perimeterx", "datadome", "/cdn-cgi/challenge-platform"})
+				s.challengeHints += countHints(strings.ToLower(attr(n, "src")), challengeScriptHints)
 				return
 			case atom.Style, atom.Noscript, atom.Template:
 				return
 			case atom.A:
-				inLink = true
-				if t := strings.TrimSpace(textOf(n)); countWords(t) >= 3 && !looksLikeURL(t) {
-					s.linkTexts[normTitle(t)] = true
+				if link == nil {
+					var lb strings.Builder
+					for c := n.FirstChild; c != nil; c = c.NextSibling {
+						walk(c, &lb)
+					}
+					if t := strings.TrimSpace(lb.String()); countWords(t) >= 3 && !looksLikeURL(t) {
+						s.linkTexts[normTitle(t)] = true
+					}
+					return
 				}
 			case atom.Input:
 				if strings.EqualFold(attr(n, "type"), "password") {
 					s.passwordInputs++
 				}
 			}
-			ci := strings.ToLower(attr(n, "class") + " " + attr(n, "id"))
-			if strings.TrimSpace(ci) != "" {
+			if ci := attr(n, "class") + " " + attr(n, "id"); len(ci) > 1 {
+				ci = strings.ToLower(ci)
 				s.paywallHints += min(1, countHints(ci, paywallClassHints))
 				s.consentHints += min(1, countHints(ci, consentClassHints))
 				s.challengeHints += min(1, countHints(ci, challengeClassHints))
 			}
 		}
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c, inLink)
+			walk(c, link)
 		}
 	}
-	walk(doc, false)
+	walk(doc, nil)
 	s.text = strings.ToLower(collapse(b.String()))
 	return s
 }
