@@ -31,18 +31,7 @@ const reconcilerLock = 0x6e657772 // "newr"
 
 // Run reconciles every Interval until ctx is cancelled.
 func (r *Reconciler) Run(ctx context.Context) {
-	if r.Interval == 0 {
-		r.Interval = 5 * time.Second
-	}
-	if r.RepublishAfter == 0 {
-		r.RepublishAfter = 10 * time.Minute
-	}
-	if r.StalledAfter == 0 {
-		r.StalledAfter = 6 * time.Hour
-	}
-	if r.Logger == nil {
-		r.Logger = slog.Default()
-	}
+	r.defaults()
 	t := time.NewTicker(r.Interval)
 	defer t.Stop()
 	for {
@@ -57,8 +46,24 @@ func (r *Reconciler) Run(ctx context.Context) {
 	}
 }
 
+func (r *Reconciler) defaults() {
+	if r.Interval == 0 {
+		r.Interval = 5 * time.Second
+	}
+	if r.RepublishAfter == 0 {
+		r.RepublishAfter = 10 * time.Minute
+	}
+	if r.StalledAfter == 0 {
+		r.StalledAfter = 6 * time.Hour
+	}
+	if r.Logger == nil {
+		r.Logger = slog.Default()
+	}
+}
+
 // Once runs one reconciliation pass and returns how many jobs it republished.
 func (r *Reconciler) Once(ctx context.Context) (int, error) {
+	r.defaults()
 	var n int
 	_, err := r.DB.IfLeader(ctx, reconcilerLock, func(ctx context.Context) error {
 		jobs, err := r.DB.Unpublished(ctx, r.RepublishAfter, 500)
