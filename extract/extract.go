@@ -59,6 +59,9 @@ func Extract(htmlBytes []byte, pageURL *url.URL) (a *Article, err error) {
 		return nil, notArticle("The page has too much text to be a news article (%d words; newsdesk's limit is %d).", sig.words, maxPageWords)
 	}
 	text, node, rd, tm := mainText(doc, pageURL, sig)
+	if body := structuredBody(m, text); body != "" {
+		text = body
+	}
 	a = buildArticle(m, rd, tm, text, pageURL)
 	if e := gate(a, m, sig, node, pageURL); e != nil {
 		return a, e
@@ -185,6 +188,24 @@ func mainText(doc *html.Node, pageURL *url.URL, sig *pageSignals) (string, *html
 		tm = res.Metadata
 	}
 	return cleanText(text, []string{tm.Title, rd.Title()}, sig.linkTexts), rd.Node, rd, tm
+}
+
+// structuredBody returns the JSON-LD articleBody when the page's HTML holds little of the
+// article (script-rendered pages ship the text only there), else "". It is not used for
+// pages that declare themselves paywalled: that copy is meant for search engines.
+func structuredBody(m *meta, text string) string {
+	if m.ldBody == "" || m.ldFree == "false" {
+		return ""
+	}
+	got := countWords(text)
+	if got >= 2*minWords {
+		return ""
+	}
+	body := normalizeText(html.UnescapeString(m.ldBody))
+	if n := countWords(body); n < minWords || n < 2*got {
+		return ""
+	}
+	return body
 }
 
 // buildArticle merges page metadata, the libraries' metadata and the text. The page's own

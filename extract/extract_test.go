@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -220,4 +221,26 @@ func TestExtractSkipsHiddenElements(t *testing.T) {
 	if !strings.Contains(a.Text, "said the plan was funded") {
 		t.Errorf("text lost the visible sentence:\n%s", a.Text)
 	}
+}
+
+func TestExtractUsesStructuredBodyOfScriptRenderedPages(t *testing.T) {
+	body := strings.Repeat("The council approved the flood barrier after two years of debate. ", 8)
+	ld := `{"@type":"NewsArticle","headline":"Barrier approved","articleBody":"` + body + `"%s}`
+	shell := `<html><head><title>Barrier approved</title><script type="application/ld+json">%s</script></head>
+<body><div id="app">Loading…</div><script src="/app.js"></script></body></html>`
+	t.Run("a script-rendered page gives its JSON-LD article body", func(t *testing.T) {
+		a, err := Extract([]byte(fmt.Sprintf(shell, fmt.Sprintf(ld, ""))), nil)
+		if err != nil {
+			t.Fatalf("Extract: %v", err)
+		}
+		if a.WordCount != 88 || !strings.HasPrefix(a.Text, "The council approved") {
+			t.Errorf("Extract = %d words %q, want the 88-word article body", a.WordCount, a.Text)
+		}
+	})
+	t.Run("a page declared paywalled does not", func(t *testing.T) {
+		_, err := Extract([]byte(fmt.Sprintf(shell, fmt.Sprintf(ld, `,"isAccessibleForFree":false`))), nil)
+		if !IsNotArticle(err) {
+			t.Errorf("Extract error = %v, want not_article", err)
+		}
+	})
 }

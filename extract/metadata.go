@@ -14,7 +14,6 @@ import (
 // meta is what the page says about itself, read before readability mutates the tree.
 type meta struct {
 	title, ogTitle, h1  string
-	byline              string
 	siteName            string
 	lang                string
 	canonical           string
@@ -23,13 +22,13 @@ type meta struct {
 	ogType              string
 	timeTag             string // first <time datetime> inside the page
 	ldTypes             []string
-	ldHeadline, ldBody  string
+	ldHeadline          string
+	ldBody              string // articleBody: the text itself, on some script-rendered pages
 	ldAuthors           []string
 	ldPublisher, ldLang string
 	ldPublished         string
 	ldFree              string // isAccessibleForFree, lower-cased ("false" means paywalled)
 	metaAuthor          string
-	robotsNoIndex       bool
 }
 
 // readMeta walks the document once and collects metadata.
@@ -127,10 +126,6 @@ func (m *meta) readMetaTag(n *html.Node) {
 		"publishdate", "publish-date", "publish_date", "dc.date.issued", "dc.date", "dcterms.created",
 		"sailthru.date", "parsely-pub-date", "article.published", "cxenseparse:recs:publishtime":
 		set(&m.published)
-	case "robots":
-		if strings.Contains(strings.ToLower(val), "noindex") {
-			m.robotsNoIndex = true
-		}
 	}
 }
 
