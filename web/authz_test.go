@@ -237,6 +237,7 @@ type secState struct {
 	attempt         int
 	history, tokens int
 	webhooks        int
+	articles        int
 }
 
 func (f *secFixture) snap(t *testing.T, id string) secState {
@@ -259,6 +260,13 @@ func (f *secFixture) snap(t *testing.T, id string) secState {
 		t.Fatalf("webhooks: %v", err)
 	}
 	s.webhooks = len(hooks)
+	counts, err := f.db.Counts(t.Context())
+	if err != nil {
+		t.Fatalf("counts: %v", err)
+	}
+	for _, n := range counts {
+		s.articles += n
+	}
 	toks, err := f.db.Tokens(t.Context())
 	if err != nil {
 		t.Fatalf("tokens: %v", err)
@@ -298,6 +306,9 @@ type secRoute struct {
 	ok      int
 	prepare func(t *testing.T, f *secFixture, c *secCaller) secRequest
 	stream  bool // a streaming response that ends when the request's context does
+	// changes marks routes that change state: an allowed call must change something, or
+	// the refused calls' "nothing changed" would prove nothing.
+	changes bool
 }
 
 func secFixed(path string) func(*testing.T, *secFixture, *secCaller) secRequest {
@@ -319,11 +330,18 @@ var secDraftEdit = func() string {
 	return string(b)
 }()
 
+var secUISave = func() string {
+	s := llmtest.Sample()
+	v := url.Values{"key_point": s.KeyPoints, "why_it_matters": {s.WhyItMatters},
+		"what_it_means_for_you": {s.WhatItMeansForYou + " Residents were told on Tuesday."}, "base_version": {"1"}}
+	return v.Encode()
+}()
+
 // secMatrix lists every route. Keep it in the order of the source.
 func secMatrix() []secRoute {
 	return []secRoute{
 		// API.
-		{pattern: "POST /api/v1/articles", access: accessBearer, minRole: auth.Editor, ok: http.StatusAccepted,
+		{pattern: "POST /api/v1/articles", changes: true, access: accessBearer, minRole: auth.Editor, ok: http.StatusAccepted,
 			prepare: func(t *testing.T, f *secFixture, c *secCaller) secRequest {
 				return secRequest{path: "/api/v1/articles", body: `{"url":"https://news.example/` + testenv.RandomName("new-") + `"}`}
 			}},
@@ -331,20 +349,20 @@ func secMatrix() []secRoute {
 		{pattern: "GET /api/v1/articles/{id}", access: accessBearer, minRole: auth.Editor, ok: 200, prepare: secOnArticle("edited", "/api/v1/articles/%s", "")},
 		{pattern: "GET /api/v1/articles/{id}/versions/{version}", access: accessBearer, minRole: auth.Editor, ok: 200,
 			prepare: secOnArticle("edited", "/api/v1/articles/%s/versions/2", "")},
-		{pattern: "PUT /api/v1/articles/{id}/draft", access: accessBearer, minRole: auth.Editor, ok: 200, prepare: secOnArticle("draft", "/api/v1/articles/%s/draft", secDraftEdit)},
-		{pattern: "POST /api/v1/articles/{id}/retry", access: accessBearer, minRole: auth.Editor, ok: http.StatusAccepted, prepare: secOnArticle("failed", "/api/v1/articles/%s/retry", "")},
-		{pattern: "POST /api/v1/articles/{id}/approve", access: accessBearer, minRole: auth.Reviewer, ok: 200, prepare: secOnArticle("draft", "/api/v1/articles/%s/approve", `{"version":1}`)},
-		{pattern: "POST /api/v1/articles/{id}/reject", access: accessBearer, minRole: auth.Reviewer, ok: 200, prepare: secOnArticle("draft", "/api/v1/articles/%s/reject", `{"reason":"off topic"}`)},
-		{pattern: "POST /api/v1/articles/{id}/regenerate", access: accessBearer, minRole: auth.Reviewer, ok: http.StatusAccepted,
+		{pattern: "PUT /api/v1/articles/{id}/draft", changes: true, access: accessBearer, minRole: auth.Editor, ok: 200, prepare: secOnArticle("draft", "/api/v1/articles/%s/draft", secDraftEdit)},
+		{pattern: "POST /api/v1/articles/{id}/retry", changes: true, access: accessBearer, minRole: auth.Editor, ok: http.StatusAccepted, prepare: secOnArticle("failed", "/api/v1/articles/%s/retry", "")},
+		{pattern: "POST /api/v1/articles/{id}/approve", changes: true, access: accessBearer, minRole: auth.Reviewer, ok: 200, prepare: secOnArticle("draft", "/api/v1/articles/%s/approve", `{"version":1}`)},
+		{pattern: "POST /api/v1/articles/{id}/reject", changes: true, access: accessBearer, minRole: auth.Reviewer, ok: 200, prepare: secOnArticle("draft", "/api/v1/articles/%s/reject", `{"reason":"off topic"}`)},
+		{pattern: "POST /api/v1/articles/{id}/regenerate", changes: true, access: accessBearer, minRole: auth.Reviewer, ok: http.StatusAccepted,
 			prepare: secOnArticle("draft", "/api/v1/articles/%s/regenerate", `{"instructions":"shorter"}`)},
-		{pattern: "POST /api/v1/articles/{id}/withdraw", access: accessBearer, minRole: auth.Reviewer, ok: 200, prepare: secOnArticle("approved", "/api/v1/articles/%s/withdraw", `{"reason":"legal"}`)},
+		{pattern: "POST /api/v1/articles/{id}/withdraw", changes: true, access: accessBearer, minRole: auth.Reviewer, ok: 200, prepare: secOnArticle("approved", "/api/v1/articles/%s/withdraw", `{"reason":"legal"}`)},
 		{pattern: "GET /api/v1/usage", access: accessBearer, minRole: auth.Editor, ok: 200, prepare: secFixed("/api/v1/usage")},
 		{pattern: "GET /api/v1/tokens", access: accessBearer, minRole: auth.Admin, ok: 200, prepare: secFixed("/api/v1/tokens")},
-		{pattern: "POST /api/v1/tokens", access: accessBearer, minRole: auth.Admin, ok: http.StatusCreated,
+		{pattern: "POST /api/v1/tokens", changes: true, access: accessBearer, minRole: auth.Admin, ok: http.StatusCreated,
 			prepare: func(*testing.T, *secFixture, *secCaller) secRequest {
 				return secRequest{path: "/api/v1/tokens", body: `{"name":"intern","role":"admin"}`}
 			}},
-		{pattern: "DELETE /api/v1/tokens/{id}", access: accessBearer, minRole: auth.Admin, ok: http.StatusNoContent,
+		{pattern: "DELETE /api/v1/tokens/{id}", changes: true, access: accessBearer, minRole: auth.Admin, ok: http.StatusNoContent,
 			prepare: func(t *testing.T, f *secFixture, c *secCaller) secRequest {
 				_, tok, err := f.db.CreateToken(t.Context(), "victim", auth.Editor)
 				if err != nil {
@@ -353,11 +371,11 @@ func secMatrix() []secRoute {
 				return secRequest{path: "/api/v1/tokens/" + strconv.FormatInt(tok.ID, 10)}
 			}},
 		{pattern: "GET /api/v1/webhooks", access: accessBearer, minRole: auth.Admin, ok: 200, prepare: secFixed("/api/v1/webhooks")},
-		{pattern: "POST /api/v1/webhooks", access: accessBearer, minRole: auth.Admin, ok: http.StatusCreated,
+		{pattern: "POST /api/v1/webhooks", changes: true, access: accessBearer, minRole: auth.Admin, ok: http.StatusCreated,
 			prepare: func(*testing.T, *secFixture, *secCaller) secRequest {
 				return secRequest{path: "/api/v1/webhooks", body: `{"url":"https://hooks.example/newsdesk"}`}
 			}},
-		{pattern: "DELETE /api/v1/webhooks/{id}", access: accessBearer, minRole: auth.Admin, ok: http.StatusNoContent,
+		{pattern: "DELETE /api/v1/webhooks/{id}", changes: true, access: accessBearer, minRole: auth.Admin, ok: http.StatusNoContent,
 			prepare: func(t *testing.T, f *secFixture, c *secCaller) secRequest {
 				h, err := f.db.CreateWebhook(t.Context(), "https://hooks.example/victim", "0123456789abcdef0123", "fixture")
 				if err != nil {
@@ -398,21 +416,23 @@ func secMatrix() []secRoute {
 		{pattern: "GET /ui/queue", access: accessSession, minRole: auth.Editor, ok: 200, prepare: secFixed("/ui/queue")},
 		{pattern: "GET /ui/events", access: accessSession, minRole: auth.Editor, ok: 200, prepare: secFixed("/ui/events"), stream: true},
 		{pattern: "GET /ui/submit", access: accessSession, minRole: auth.Editor, ok: 200, prepare: secFixed("/ui/submit")},
-		{pattern: "POST /ui/submit", access: accessSession, minRole: auth.Editor, prepare: func(*testing.T, *secFixture, *secCaller) secRequest {
+		{pattern: "POST /ui/submit", changes: true, access: accessSession, minRole: auth.Editor, prepare: func(*testing.T, *secFixture, *secCaller) secRequest {
 			return secRequest{path: "/ui/submit", body: url.Values{"urls": {"https://news.example/" + testenv.RandomName("ui-")}}.Encode()}
 		}},
 		{pattern: "GET /ui/articles/{id}", access: accessSession, minRole: auth.Editor, ok: 200, prepare: secOnArticle("edited", "/ui/articles/%s", "")},
 		{pattern: "GET /ui/articles/{id}/preview", access: accessSession, minRole: auth.Editor, ok: 200, prepare: secOnArticle("edited", "/ui/articles/%s/preview", "")},
 		{pattern: "GET /ui/articles/{id}/diff", access: accessSession, minRole: auth.Editor, ok: 200, prepare: secOnArticle("edited", "/ui/articles/%s/diff", "")},
-		{pattern: "POST /ui/articles/{id}/save", access: accessSession, minRole: auth.Editor, prepare: secOnArticle("draft", "/ui/articles/%s/save", "")},
-		{pattern: "POST /ui/articles/{id}/retry", access: accessSession, minRole: auth.Editor, prepare: secOnArticle("failed", "/ui/articles/%s/retry", "")},
-		{pattern: "POST /ui/articles/{id}/approve", access: accessSession, minRole: auth.Reviewer, prepare: secOnArticle("draft", "/ui/articles/%s/approve", "version=1")},
-		{pattern: "POST /ui/articles/{id}/reject", access: accessSession, minRole: auth.Reviewer, prepare: secOnArticle("draft", "/ui/articles/%s/reject", "reason=off+topic")},
-		{pattern: "POST /ui/articles/{id}/regenerate", access: accessSession, minRole: auth.Reviewer, prepare: secOnArticle("draft", "/ui/articles/%s/regenerate", "instructions=shorter")},
-		{pattern: "POST /ui/articles/{id}/withdraw", access: accessSession, minRole: auth.Reviewer, prepare: secOnArticle("approved", "/ui/articles/%s/withdraw", "reason=legal")},
+		{pattern: "POST /ui/articles/{id}/save", changes: true, access: accessSession, minRole: auth.Editor, prepare: secOnArticle("draft", "/ui/articles/%s/save", secUISave)},
+		{pattern: "POST /ui/articles/{id}/retry", changes: true, access: accessSession, minRole: auth.Editor, prepare: secOnArticle("failed", "/ui/articles/%s/retry", "")},
+		{pattern: "POST /ui/articles/{id}/approve", changes: true, access: accessSession, minRole: auth.Reviewer, prepare: secOnArticle("draft", "/ui/articles/%s/approve", "version=1&confirm=yes")},
+		{pattern: "POST /ui/articles/{id}/reject", changes: true, access: accessSession, minRole: auth.Reviewer, prepare: secOnArticle("draft", "/ui/articles/%s/reject", "reason=off+topic")},
+		{pattern: "POST /ui/articles/{id}/regenerate", changes: true, access: accessSession, minRole: auth.Reviewer, prepare: secOnArticle("draft", "/ui/articles/%s/regenerate", "instructions=shorter")},
+		{pattern: "POST /ui/articles/{id}/withdraw", changes: true, access: accessSession, minRole: auth.Reviewer, prepare: secOnArticle("approved", "/ui/articles/%s/withdraw", "reason=legal")},
 		{pattern: "GET /ui/admin/tokens", access: accessSession, minRole: auth.Admin, ok: 200, prepare: secFixed("/ui/admin/tokens")},
-		{pattern: "POST /ui/admin/tokens", access: accessSession, minRole: auth.Admin, prepare: secFixed("/ui/admin/tokens")},
-		{pattern: "POST /ui/admin/tokens/{tid}/revoke", access: accessSession, minRole: auth.Admin, prepare: func(t *testing.T, f *secFixture, c *secCaller) secRequest {
+		{pattern: "POST /ui/admin/tokens", changes: true, access: accessSession, minRole: auth.Admin, prepare: func(*testing.T, *secFixture, *secCaller) secRequest {
+			return secRequest{path: "/ui/admin/tokens", body: "name=intern&role=admin"}
+		}},
+		{pattern: "POST /ui/admin/tokens/{tid}/revoke", changes: true, access: accessSession, minRole: auth.Admin, prepare: func(t *testing.T, f *secFixture, c *secCaller) secRequest {
 			_, tok, err := f.db.CreateToken(t.Context(), "victim", auth.Editor)
 			if err != nil {
 				t.Fatal(err)
@@ -677,6 +697,11 @@ func TestAuthorisationMatrix(t *testing.T) {
 				if r.access == accessSession && c.role == "" {
 					if loc := w.Header().Get("Location"); !strings.HasPrefix(loc, "/ui/signin") {
 						t.Errorf("unauthenticated %s %s redirected to %q, want the sign-in page", method, req.path, loc)
+					}
+				}
+				if want.allowed && r.changes {
+					if after := f.snap(t, req.article); after == before {
+						t.Errorf("allowed %s %s by %s = %d but changed nothing; body %.300s", method, req.path, c.name, got, w.Body.String())
 					}
 				}
 				if !want.allowed {

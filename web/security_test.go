@@ -554,3 +554,119 @@ func TestNoSecretReachesTheLogs(t *testing.T) {
 		}
 	}
 }
+
+func TestSignInNeverRedirectsOffSite(t *testing.T) {
+	f := newSecFixture(t, Config{PublicURL: "https://newsdesk.example"})
+	editor := f.caller("the editor")
+	base, _ := url.Parse("https://newsdesk.example/ui/signin")
+	for _, next := range []string{
+		"https://evil.example/", "//evil.example/x", "/\\evil.example", "/ui/\\evil.example", "\\\\evil.example",
+		"/ui/..//evil.example", "/ui/%2F%2Fevil.example", "javascript:alert(1)", "/ui/\r\nSet-Cookie: x=1",
+		"/ui/queue\nLocation: https://evil.example", " //evil.example", "/ui/signout", "https:evil.example", "/%09/evil.example",
+	} {
+		t.Run(fmt.Sprintf("next=%q", next), func(t *testing.T) {
+			r := httptest.NewRequestWithContext(t.Context(), http.MethodPost, "/ui/signin",
+				strings.NewReader(url.Values{"token": {editor.token}, "next": {next}}.Encode()))
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			w := f.serve(r)
+			if w.Code != http.StatusSeeOther {
+				t.Fatalf("sign-in = %d", w.Code)
+			}
+			loc := w.Header().Get("Location")
+			u, err := url.Parse(loc)
+			if err != nil {
+				t.Fatalf("Location %q does not parse: %v", loc, err)
+			}
+			if got := base.ResolveReference(u); got.Host != "newsdesk.example" || got.Scheme != "https" || strings.HasPrefix(got.Path, "//") {
+				t.Errorf("next=%q redirects to %q (resolves to %s), off the review desk", next, loc, got)
+			}
+			if strings.ContainsAny(loc, "\r\n") || len(w.Header().Values("Set-Cookie")) != 1 {
+				t.Errorf("next=%q split the response headers: %q", next, w.Header())
+			}
+		})
+	}
+}
+
+func TestSessionCookieAttributes(t *testing.T) {
+	for _, tt := range []struct {
+		name, publicURL, cookie string
+		secure                  bool
+	}{
+		{"behind TLS", "https://newsdesk.example", cookieSecure, true},
+		{"over plain HTTP", "http://127.0.0.1:8080", cookiePlain, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newSecFixture(t, Config{PublicURL: tt.publicURL})
+			r := httptest.NewRequestWithContext(t.Context(), http.MethodPost, "/ui/signin",
+				strings.NewReader(url.Values{"token": {f.caller("the editor").token}}.Encode()))
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			w := f.serve(r)
+			cs := w.Result().Cookies()
+			if len(cs) != 1 {
+				t.Fatalf("sign-in set %d cookies, want 1", len(cs))
+			}
+			c := cs[0]
+			if c.Name != tt.cookie || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Path != "/" || c.Domain != "" || c.Secure != tt.secure {
+				t.Errorf("cookie %s: HttpOnly %v SameSite %v Path %q Domain %q Secure %v; want %s, HttpOnly, Lax, /, no domain, Secure %v",
+					c.Name, c.HttpOnly, c.SameSite, c.Path, c.Domain, c.Secure, tt.cookie, tt.secure)
+			}
+			if len(c.Value) < 40 {
+				t.Errorf("session id %q is short (want 256 random bits)", c.Value)
+			}
+			if cc := w.Header().Get("Cache-Control"); !strings.Contains(cc, "no-store") {
+				t.Errorf("sign-in answer Cache-Control = %q, want no-store", cc)
+			}
+		})
+	}
+}
+
+func TestReviewDeskFormsRefuseCrossSiteAndMissingCSRF(t *testing.T) {
+	f := newSecFixture(t, Config{})
+	rv := f.caller("the reviewer")
+	for _, tt := range []struct {
+		name    string
+		csrf    string
+		headers map[string]string
+	}{
+		{"no CSRF token", "", nil},
+		{"another session's CSRF token", f.caller("the admin").csrf, nil},
+		{"a cross-site browser request", rv.csrf, map[string]string{"Sec-Fetch-Site": "cross-site"}},
+		{"a foreign Origin", rv.csrf, map[string]string{"Origin": "https://evil.example"}},
+		{"a same-site but other-origin request", rv.csrf, map[string]string{"Sec-Fetch-Site": "same-site"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			a := f.article(t, "draft")
+			before := f.snap(t, a.ID)
+			form := url.Values{"version": {"1"}, "confirm": {"yes"}}
+			if tt.csrf != "" {
+				form.Set("csrf", tt.csrf)
+			}
+			r := httptest.NewRequestWithContext(t.Context(), http.MethodPost, "/ui/articles/"+a.ID+"/approve", strings.NewReader(form.Encode()))
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			r.AddCookie(&http.Cookie{Name: cookiePlain, Value: rv.session})
+			for k, v := range tt.headers {
+				r.Header.Set(k, v)
+			}
+			w := f.serve(r)
+			if w.Code != http.StatusForbidden {
+				t.Errorf("approve with %s = %d, want 403", tt.name, w.Code)
+			}
+			if after := f.snap(t, a.ID); after != before {
+				t.Errorf("refused approve changed the article: %+v → %+v", before, after)
+			}
+		})
+	}
+	// The control: the same request done right is accepted.
+	a := f.article(t, "draft")
+	r := httptest.NewRequestWithContext(t.Context(), http.MethodPost, "/ui/articles/"+a.ID+"/approve",
+		strings.NewReader(url.Values{"version": {"1"}, "confirm": {"yes"}, "csrf": {rv.csrf}}.Encode()))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r.Header.Set("Sec-Fetch-Site", "same-origin")
+	r.AddCookie(&http.Cookie{Name: cookiePlain, Value: rv.session})
+	if w := f.serve(r); w.Code >= 400 {
+		t.Fatalf("a proper approve = %d", w.Code)
+	}
+	if got := f.get(t, a.ID); got.ApprovedVersion == nil {
+		t.Error("a proper approve did not approve; the refusals above prove nothing")
+	}
+}
