@@ -43,6 +43,13 @@ type config struct {
 	DrainTimeout     time.Duration
 	Faults           string
 	DailyBudget      float64
+	LLMContext       int    // the model's context window in tokens
+	LLMInputBudget   int    // most article tokens in one request; longer articles go in parts
+	LLMMaxOutput     int    // cap on the answer's tokens
+	LLMLanguage      string // write every draft in this language instead of the article's
+	LLMPrices        string // "model=input/output,…" USD per million tokens
+	LLMReasoning     string // reasoning_effort for reasoning models
+	LLMNoThinking    bool   // chat_template_kwargs enable_thinking=false (Qwen3 on vLLM/llama.cpp)
 }
 
 // defaultModel is a current small OpenAI model; any OpenAI-compatible model name works.
@@ -118,6 +125,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 		RepublishAfter:   dur("NEWSDESK_REPUBLISH_AFTER", 10*time.Minute),
 		DrainTimeout:     dur("NEWSDESK_DRAIN_TIMEOUT", 30*time.Second),
 		Faults:           getenv("NEWSDESK_FAULTS"),
+		LLMContext:       num("NEWSDESK_LLM_CONTEXT_TOKENS", 0),
+		LLMInputBudget:   num("NEWSDESK_LLM_INPUT_BUDGET", 0),
+		LLMMaxOutput:     num("NEWSDESK_LLM_MAX_OUTPUT_TOKENS", 0),
+		LLMLanguage:      str("NEWSDESK_LLM_LANGUAGE", ""),
+		LLMPrices:        getenv("NEWSDESK_LLM_PRICES"),
+		LLMReasoning:     str("NEWSDESK_LLM_REASONING_EFFORT", ""),
+		LLMNoThinking:    boolean("NEWSDESK_LLM_DISABLE_THINKING"),
 	}
 	if v := getenv("NEWSDESK_LLM_DAILY_BUDGET"); v != "" {
 		f, err := strconv.ParseFloat(v, 64)

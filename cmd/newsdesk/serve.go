@@ -207,15 +207,25 @@ func writer(cfg config, log *slog.Logger) (llm.Writer, string, error) {
 		log.Warn("no LLM configured: drafts are written by the offline extractive writer and labelled as such (set OPENAI_API_KEY or OPENAI_BASE_URL)")
 		return llm.NewExtractive(), "extractive|" + llm.ExtractiveVersion, nil
 	}
+	if cfg.LLMPrices != "" {
+		t, err := llm.ParsePrices(cfg.LLMPrices)
+		if err != nil {
+			return nil, "", fmt.Errorf("NEWSDESK_LLM_PRICES: %w", err)
+		}
+		llm.SetPrices(t)
+	}
 	w, err := llm.NewOpenAI(llm.Config{
 		BaseURL: cfg.OpenAIBaseURL, APIKey: cfg.OpenAIKey, Model: cfg.Model, Timeout: cfg.LLMTimeout,
 		TokenLimitField: cfg.TokenField, ResponseFormat: cfg.Format, AzureAPIVersion: cfg.AzureVersion,
-		RPM: cfg.LLMRPM, TPM: cfg.LLMTPM, Logger: log,
+		RPM: cfg.LLMRPM, TPM: cfg.LLMTPM, ContextTokens: cfg.LLMContext, InputBudget: cfg.LLMInputBudget,
+		MaxOutputTokens: cfg.LLMMaxOutput, Language: cfg.LLMLanguage, ReasoningEffort: cfg.LLMReasoning,
+		DisableThinking: cfg.LLMNoThinking, Logger: log,
 	})
 	if err != nil {
 		return nil, "", err
 	}
-	return w, "openai|" + cfg.OpenAIBaseURL + "|" + cfg.Model + "|" + prompts.Version, nil
+	// The reuse key names everything that changes the answer for the same text.
+	return w, strings.Join([]string{"openai", cfg.OpenAIBaseURL, cfg.Model, prompts.Version, cfg.LLMLanguage}, "|"), nil
 }
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, m mode) error {
