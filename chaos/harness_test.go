@@ -336,19 +336,18 @@ func (s *services) api(t testing.TB, name string) *api {
 }
 
 // supervise keeps a worker running: whenever it exits (a fault point ended it), it is started
-// again, as systemd or Kubernetes would. The returned func stops supervising and returns the
-// number of restarts.
-func (s *services) supervise(t testing.TB, name string, extra map[string]string) (current func() *proc, stop func() int) {
+// again, as systemd or Kubernetes would. stop ends the supervision and returns every process
+// it ran, the first one included.
+func (s *services) supervise(t testing.TB, name string, extra map[string]string) (stop func() []*proc) {
 	var mu sync.Mutex
-	w := s.worker(t, name, extra)
-	restarts := 0
+	all := []*proc{s.worker(t, name, extra)}
 	quit := make(chan struct{})
 	finished := make(chan struct{})
 	go func() {
 		defer close(finished)
 		for {
 			mu.Lock()
-			p := w
+			p := all[len(all)-1]
 			mu.Unlock()
 			select {
 			case <-quit:
@@ -360,23 +359,19 @@ func (s *services) supervise(t testing.TB, name string, extra map[string]string)
 				return
 			case <-time.After(200 * time.Millisecond):
 			}
+			w := s.worker(t, name, extra)
 			mu.Lock()
-			w = s.worker(t, name, extra)
-			restarts++
+			all = append(all, w)
 			mu.Unlock()
 		}
 	}()
-	return func() *proc {
-			mu.Lock()
-			defer mu.Unlock()
-			return w
-		}, func() int {
-			close(quit)
-			<-finished
-			mu.Lock()
-			defer mu.Unlock()
-			return restarts
-		}
+	return func() []*proc {
+		close(quit)
+		<-finished
+		mu.Lock()
+		defer mu.Unlock()
+		return all
+	}
 }
 
 func waitUntil(t testing.TB, d time.Duration, what string, cond func() bool) {

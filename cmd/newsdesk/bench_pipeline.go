@@ -69,6 +69,8 @@ func benchPipeline(ctx context.Context, args []string, getenv func(string) strin
 	ingestN := fs.Int("ingest", 10_000, "URLs in the ingest batch (one POST); 0 skips it")
 	timeout := fs.Duration("timeout", 10*time.Minute, "give up after this long")
 	verbose := fs.Bool("v", false, "show the worker's log")
+	extractConc := fs.Int("extract-concurrency", 0, "the worker's extract slots (0: NEWSDESK_EXTRACT_CONCURRENCY or its default)")
+	llmConc := fs.Int("llm-concurrency", 0, "the worker's summarise slots (0: NEWSDESK_LLM_CONCURRENCY or its default)")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
@@ -206,6 +208,16 @@ func benchPipeline(ctx context.Context, args []string, getenv func(string) strin
 		"NEWSDESK_LOG_LEVEL=warn",
 		"NEWSDESK_FAULTS=",
 	)
+	if *extractConc > 0 {
+		wk.Env = append(wk.Env, "NEWSDESK_EXTRACT_CONCURRENCY="+strconv.Itoa(*extractConc))
+	}
+	if *llmConc > 0 {
+		wk.Env = append(wk.Env, "NEWSDESK_LLM_CONCURRENCY="+strconv.Itoa(*llmConc))
+	}
+	wcfg, err := loadConfig(pipelineEnv(wk.Env))
+	if err != nil {
+		return fmt.Errorf("bench pipeline: %w", err)
+	}
 	wk.Stdout, wk.Stderr = io.Discard, io.Discard
 	if *verbose {
 		wk.Stdout, wk.Stderr = stderr, stderr
@@ -263,6 +275,19 @@ func benchPipeline(ctx context.Context, args []string, getenv func(string) strin
 	stopWorker()
 	e2e := float64(*n) / elapsed.Seconds()
 
+	// Bare extraction again: on a shared machine the load changes during the run, so the
+	// ratio uses the mean of the rates before and after it.
+	bare1After, err := pipelineBareExtract(htmls, parsed, 1)
+	if err != nil {
+		return fmt.Errorf("bench pipeline: bare extraction: %w", err)
+	}
+	bareNAfter, err := pipelineBareExtract(htmls, parsed, procs)
+	if err != nil {
+		return fmt.Errorf("bench pipeline: bare extraction: %w", err)
+	}
+	bare1Before, bareNBefore := bare1, bareN
+	bare1, bareN = (bare1+bare1After)/2, (bareN+bareNAfter)/2
+
 	// Ingest: one POST of many new URLs, nobody consuming.
 	var ingestRate float64
 	var ingestTook time.Duration
@@ -280,10 +305,12 @@ func benchPipeline(ctx context.Context, args []string, getenv func(string) strin
 	}
 
 	mib := func(b int64) float64 { return float64(b) / (1 << 20) }
-	fmt.Fprintf(stdout, "bench pipeline: %d articles; worker = `newsdesk worker` child process (default slots); API, pages, JetStream and a zero-latency OpenAI-compatible server in this process; %d CPUs\n", *n, runtime.NumCPU())
+	fmt.Fprintf(stdout, "bench pipeline: %d articles; worker = `newsdesk worker` child process (%d extract + %d summarise slots); API, pages, JetStream (embedded, fsync on every write) and a zero-latency OpenAI-compatible server in this process; %d CPUs\n",
+		*n, wcfg.ExtractConc, wcfg.LLMConc, runtime.NumCPU())
 	fmt.Fprintf(stdout, "  end to end       %8.1f articles/s  (%d drafts, %d failed in %s; the POST took %s; %d LLM requests)\n",
 		e2e, drafts, failed, elapsed.Round(time.Millisecond), submitted.Round(time.Millisecond), fake.Requests())
-	fmt.Fprintf(stdout, "  bare extraction  %8.1f pages/s on 1 goroutine, %.1f pages/s on %d goroutines (extract.Extract over the same HTML)\n", bare1, bareN, procs)
+	fmt.Fprintf(stdout, "  bare extraction  %8.1f pages/s on 1 goroutine (%.1f before the run, %.1f after), %.1f pages/s on %d goroutines (%.1f, %.1f); extract.Extract over the same HTML\n",
+		bare1, bare1Before, bare1After, bareN, procs, bareNBefore, bareNAfter)
 	fmt.Fprintf(stdout, "  ratio            %8.2f of the 1-goroutine bare rate (target >= 0.5); %.2f of the %d-goroutine rate\n", e2e/bare1, e2e/bareN, procs)
 	if *ingestN > 0 {
 		fmt.Fprintf(stdout, "  ingest           %8.0f URLs/s   (one POST of %d URLs in %s; target >= 2000)\n", ingestRate, *ingestN, ingestTook.Round(time.Millisecond))
@@ -405,8 +432,8 @@ func pipelineSubmit(ctx context.Context, base, token string, urls []string) erro
 	return nil
 }
 
-// pipelineBareExtract runs extract.Extract over every page on workers goroutines and returns pages
-// per second.
+// pipelineBareExtract runs extract.Extract over every page on workers goroutines and
+// returns pages per second.
 func pipelineBareExtract(htmls [][]byte, urls []*url.URL, workers int) (float64, error) {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -432,6 +459,17 @@ func pipelineBareExtract(htmls [][]byte, urls []*url.URL, workers int) (float64,
 	close(next)
 	wg.Wait()
 	return float64(len(htmls)) / time.Since(start).Seconds(), firstErr
+}
+
+// pipelineEnv turns KEY=VALUE pairs into a getenv; the last pair for a key wins.
+func pipelineEnv(env []string) func(string) string {
+	m := make(map[string]string, len(env))
+	for _, kv := range env {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			m[k] = v
+		}
+	}
+	return func(k string) string { return m[k] }
 }
 
 // pipelinePeakRSS returns a process's peak resident set size (VmHWM) in bytes, or 0.
