@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -225,7 +226,7 @@ func writer(cfg config, log *slog.Logger) (llm.Writer, string, error) {
 		return nil, "", err
 	}
 	// The reuse key names everything that changes the answer for the same text.
-	return w, strings.Join([]string{"openai", cfg.OpenAIBaseURL, cfg.Model, prompts.Version, cfg.LLMLanguage}, "|"), nil
+	return w, strings.Join([]string{"openai", cfg.OpenAIBaseURL, cfg.Model, prompts.Version, cfg.LLMLanguage, strconv.Itoa(cfg.LLMInputBudget)}, "|"), nil
 }
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, m mode) error {
