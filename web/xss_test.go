@@ -13,6 +13,8 @@ import (
 	"html"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -381,4 +383,58 @@ func TestXSSCheckerFindsActiveContent(t *testing.T) {
 			t.Errorf("escaped %q was flagged: %v", p, f)
 		}
 	}
+}
+
+// TestReflectedInputIsEscaped sends the payloads in every query and form field the review
+// desk echoes back (search, tab, next, a failed submission's fields, a failed token form).
+func TestReflectedInputIsEscaped(t *testing.T) {
+	f := newSecFixture(t, Config{})
+	ed, ad := f.caller("the editor"), f.caller("the admin")
+	tried, echoed := 0, 0
+	for i, p := range xssPayloads {
+		q := url.QueryEscape(p)
+		for _, tc := range []struct {
+			c          *secCaller
+			method     string
+			path, form string
+		}{
+			{ed, http.MethodGet, "/ui/queue?q=" + q, ""},
+			{ed, http.MethodGet, "/ui/queue?tab=" + q + "&cursor=" + q, ""},
+			{nil, http.MethodGet, "/ui/signin?next=" + q, ""},
+			{nil, http.MethodPost, "/ui/signin", url.Values{"token": {p}, "next": {p}}.Encode()},
+			{ed, http.MethodPost, "/ui/submit", url.Values{"urls": {p + "\nhttps://news.example/" + strconv.Itoa(i) + "\n" + p}, "text": {p}, "title": {p}}.Encode()},
+			{ad, http.MethodPost, "/ui/admin/tokens", url.Values{"name": {p}, "role": {p}}.Encode()},
+			{ed, http.MethodGet, "/ui/articles/" + q, ""},
+		} {
+			tried++
+			form := tc.form
+			if tc.c != nil && tc.method == http.MethodPost {
+				form += "&csrf=" + url.QueryEscape(tc.c.csrf)
+			}
+			r := httptest.NewRequestWithContext(t.Context(), tc.method, tc.path, strings.NewReader(form))
+			if tc.method == http.MethodPost {
+				r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			}
+			if tc.c != nil {
+				r.AddCookie(&http.Cookie{Name: cookiePlain, Value: tc.c.session})
+			}
+			w := f.serve(r)
+			if w.Code >= 500 {
+				t.Errorf("%s %s with payload %d = %d", tc.method, tc.path, i+1, w.Code)
+			}
+			if loc := w.Header().Get("Location"); loc != "" && !strings.HasPrefix(loc, "/") {
+				t.Errorf("%s %s with payload %d redirects off-site to %q", tc.method, tc.path, i+1, loc)
+			}
+			for _, finding := range xssFindings(w.Body.String()) {
+				t.Errorf("%s %s with payload %q: %s", tc.method, tc.path, p, finding)
+			}
+			if strings.Contains(xssText(w.Body.String()), "alert('p") {
+				echoed++
+			}
+		}
+	}
+	if echoed < len(xssPayloads) {
+		t.Errorf("only %d responses show a payload back as text; the check proves little", echoed)
+	}
+	t.Logf("%d reflected-input requests (%d payloads × 7 places), %d echoed the payload as text", tried, len(xssPayloads), echoed)
 }
