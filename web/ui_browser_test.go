@@ -184,9 +184,20 @@ func evalT[T any](b *browser, js string) T {
 // screenshot writes the whole page as PNG and logs its path.
 func (b *browser) screenshot(name string) string {
 	b.t.Helper()
+	return b.capture(name, chromedp.FullScreenshot(100))
+}
+
+// screenshotViewport writes what fits on the screen, as a person on a phone sees it first.
+func (b *browser) screenshotViewport(name string) string {
+	b.t.Helper()
+	return b.capture(name, chromedp.CaptureScreenshot())
+}
+
+func (b *browser) capture(name string, shot chromedp.Action[[]byte]) string {
+	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
 	defer cancel()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	png, err := chromedp.Run(ctx, shot)
 	if err != nil {
 		b.t.Errorf("screenshot %s: %v", name, err)
 		return ""
@@ -228,6 +239,10 @@ func fill(sel, value string) chromedp.Action[chromedp.Void] {
 	return chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => { const el = document.querySelector(%s);
 		el.value = %s; el.dispatchEvent(new Event('input', {bubbles: true})); })()`, s, v))
 }
+
+// scriptReady waits until app.js has wired up its handlers, so that a key press is not
+// lost on a page whose deferred script has not run yet.
+var scriptReady = chromedp.WaitReady(chromedp.CSS(`html[data-js="ready"]`))
 
 func newBrowsers(t *testing.T) (first, second *browser) {
 	t.Helper()
@@ -343,6 +358,7 @@ func TestReviewDeskInABrowser(t *testing.T) {
 	ada.do(10*time.Second, "keyboard in the queue",
 		chromedp.Navigate(env.url+"/ui/queue?tab=review"),
 		chromedp.WaitVisible(chromedp.CSS(`#list [data-row]`)),
+		scriptReady,
 		chromedp.KeyEvent("j"),
 		chromedp.WaitVisible(chromedp.CSS(`#list .row.selected`)),
 		chromedp.KeyEvent("?"),
@@ -354,6 +370,7 @@ func TestReviewDeskInABrowser(t *testing.T) {
 		chromedp.WaitNotPresent(chromedp.CSS(`dialog#help[open]`)),
 		chromedp.KeyEvent("o"),
 		chromedp.WaitVisible(chromedp.CSS(`#draft .keypoints`)),
+		scriptReady,
 	)
 
 	// The article page: source beside the draft, the invented claim highlighted with its
@@ -377,6 +394,7 @@ func TestReviewDeskInABrowser(t *testing.T) {
 	adaWhy := "The new defences should protect about 1,200 properties along the River Wend from a once-in-a-century flood."
 	ada.do(15*time.Second, "edit",
 		chromedp.Evaluate[chromedp.Void](`document.activeElement.blur()`),
+		scriptReady,
 		chromedp.KeyEvent("e"),
 		chromedp.WaitVisible(chromedp.CSS("#edit")),
 	)
@@ -425,6 +443,7 @@ func TestReviewDeskInABrowser(t *testing.T) {
 		t.Errorf("after saving: %q", got)
 	}
 	ada.do(10*time.Second, "approve dialog",
+		scriptReady,
 		chromedp.KeyEvent("a"),
 		chromedp.WaitVisible(chromedp.CSS("#approve-dialog[open]")),
 	)
@@ -499,6 +518,7 @@ func TestReviewDeskInABrowser(t *testing.T) {
 	}
 	ada.screenshot("tokens")
 	ada.do(10*time.Second, "revoke asks first",
+		scriptReady,
 		chromedp.Click(chromedp.CSS(`form[data-ask] button`)),
 		chromedp.WaitVisible(chromedp.CSS("dialog#ask[open]")),
 	)
@@ -521,7 +541,7 @@ func TestReviewDeskInABrowser(t *testing.T) {
 		if w := evalT[int](ada, `document.documentElement.scrollWidth`); w > 320 {
 			t.Errorf("%s: the page is %d px wide at a 320 px viewport", p.name, w)
 		}
-		ada.screenshot(p.name)
+		ada.screenshotViewport(p.name)
 	}
 }
 

@@ -215,13 +215,12 @@
   // open tab would hold one) and re-reads the page when it is shown again.
   if (document.body.hasAttribute("data-live-page") && "EventSource" in window) {
     let es = null;
-    let opened = false;
     const connect = () => {
       es = new EventSource("/ui/events");
       es.addEventListener("open", () => {
-        // After a reconnect, changes may have been missed: re-read.
-        if (opened) schedule();
-        opened = true;
+        // Changes between rendering this page and (re)connecting were announced to
+        // nobody: re-read once the stream is up.
+        schedule();
         if (liveStatus) liveStatus.hidden = true;
       });
       es.addEventListener("change", schedule);
@@ -246,6 +245,9 @@
     connect();
     document.documentElement.dataset.live = "on";
   }
+
+  // Tests (and curious people) can see that the shortcuts are wired up.
+  document.documentElement.dataset.js = "ready";
 
   // ---- Small things ----------------------------------------------------------------------
   document.addEventListener("DOMContentLoaded", () => {
