@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -873,4 +874,78 @@ func TestAfterADecisionTheNextDraftIsOffered(t *testing.T) {
 	if strings.Contains(body, "Next waiting for review") {
 		t.Error("the next draft is offered on a plain visit too")
 	}
+}
+
+func TestQueueSearchAndPaging(t *testing.T) {
+	f := newUIFixture(t)
+	u := f.user(t, "Ed", auth.Editor)
+	u.signIn()
+	for i := range queuePageSize + 2 {
+		f.draftArticle(t, fmt.Sprintf("https://news.example/page-%02d", i), fmt.Sprintf("Story number %02d", i),
+			"Text one. Text two. Text three.", sampleSummary(), nil)
+	}
+	rows := regexp.MustCompile(`data-row data-id="([^"]+)"`)
+	_, body := u.do("GET", "/ui/queue?tab=review", nil)
+	first := rows.FindAllStringSubmatch(body, -1)
+	if len(first) != queuePageSize {
+		t.Fatalf("first page has %d rows, want %d", len(first), queuePageSize)
+	}
+	if !strings.Contains(body, "Story number 26") || strings.Contains(body, "Story number 01<") {
+		t.Error("the first page is not newest first")
+	}
+	older := regexp.MustCompile(`href="(/ui/queue\?cursor=[^"]+)">Older`).FindStringSubmatch(body)
+	if older == nil {
+		t.Fatal("no Older link on a full page")
+	}
+	_, body = u.do("GET", strings.ReplaceAll(older[1], "&amp;", "&"), nil)
+	second := rows.FindAllStringSubmatch(body, -1)
+	if len(second) != 2 || !strings.Contains(body, "Story number 00") {
+		t.Errorf("second page has %d rows, want the 2 oldest", len(second))
+	}
+	_, body = u.do("GET", "/ui/queue?tab=review&q="+url.QueryEscape("number 13"), nil)
+	if got := rows.FindAllStringSubmatch(body, -1); len(got) != 1 || !strings.Contains(body, "Story number 13") {
+		t.Errorf("search for one title found %d rows", len(got))
+	}
+	_, body = u.do("GET", "/ui/queue?tab=all&q="+url.QueryEscape("page-07"), nil)
+	if got := rows.FindAllStringSubmatch(body, -1); len(got) != 1 {
+		t.Errorf("search by URL found %d rows, want 1", len(got))
+	}
+}
+
+func TestSubmitFormWithPastedText(t *testing.T) {
+	f := newUIFixture(t)
+	u := f.user(t, "Ed", auth.Editor)
+	u.signIn()
+	t.Run("pasted text goes with exactly one URL", func(t *testing.T) {
+		res, body := u.do("POST", "/ui/submit", url.Values{"csrf": {u.csrf()}, "urls": {"https://a.example/1\nhttps://a.example/2"},
+			"text": {"Pasted article text."}})
+		if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, "exactly one URL") || !strings.Contains(body, "Pasted article text.") {
+			t.Errorf("two URLs with pasted text: %d; the error or the user's text is missing", res.StatusCode)
+		}
+	})
+	t.Run("one URL with pasted text and a headline is stored without a fetch", func(t *testing.T) {
+		res, _ := u.do("POST", "/ui/submit", url.Values{"csrf": {u.csrf()}, "urls": {"https://paywalled.example/story"},
+			"title": {"The headline"}, "text": {"The first paragraph.\n\nThe second paragraph."}})
+		if res.StatusCode != http.StatusSeeOther || !strings.Contains(res.Header.Get("Location"), "/ui/submit?n=1&ids=") {
+			t.Fatalf("submit: %d %s", res.StatusCode, res.Header.Get("Location"))
+		}
+		key, _ := urlnorm.Normalize("https://paywalled.example/story")
+		a, err := f.db.GetByURLKey(t.Context(), key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(a.SourceText, "The headline\n\nThe first paragraph.") {
+			t.Errorf("source text stored as %q", a.SourceText)
+		}
+		_, body := u.do("GET", res.Header.Get("Location"), nil)
+		if !strings.Contains(body, "https://paywalled.example/story") || !strings.Contains(body, "badge-queued") {
+			t.Error("the result list does not show the submission and its state")
+		}
+	})
+	t.Run("several URLs, one per line", func(t *testing.T) {
+		res, _ := u.do("POST", "/ui/submit", url.Values{"csrf": {u.csrf()}, "urls": {" https://b.example/1 \r\n\r\nhttps://b.example/2\n"}})
+		if res.StatusCode != http.StatusSeeOther || !strings.Contains(res.Header.Get("Location"), "n=2") {
+			t.Errorf("batch: %d %s", res.StatusCode, res.Header.Get("Location"))
+		}
+	})
 }
