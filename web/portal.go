@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"newsdesk/auth"
 	"newsdesk/store"
@@ -589,6 +590,9 @@ func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request) {
 	}
 	if req.Secret == "" {
 		req.Secret = auth.NewSecret()
+	} else if strings.ContainsRune(req.Secret, 0) || !utf8.ValidString(req.Secret) || len(req.Secret) > 1024 {
+		s.writeError(w, r, badRequest(`"secret" must be UTF-8 text without NUL bytes, at most 1,024 bytes`))
+		return
 	} else if len(req.Secret) < 16 {
 		s.writeError(w, r, badRequest(`"secret" must be at least 16 characters (or leave it out and one is made for you)`))
 		return

@@ -52,7 +52,8 @@ func TestWebhookAdminAPI(t *testing.T) {
 		})
 	}
 
-	for _, body := range []string{`{"url":"ftp://portal.example/hook"}`, `{"url":"/relative"}`, `{"url":"https://p.example/h","secret":"short"}`, `{"nope":1}`} {
+	for _, body := range []string{`{"url":"ftp://portal.example/hook"}`, `{"url":"/relative"}`, `{"url":"https://p.example/h","secret":"short"}`, `{"nope":1}`,
+		`{"url":"https://p.example/h","secret":"0123456789abcdef\u0000"}`, `{"url":"https://p.example/h\u0000"}`} {
 		if r := call(adminToken, "POST", "/api/v1/webhooks", body); r.status != http.StatusBadRequest {
 			t.Errorf("POST %s = %d, want 400", body, r.status)
 		}
