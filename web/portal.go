@@ -448,7 +448,7 @@ func (c pubCursor) String() string { return strconv.FormatInt(c.at.UnixMicro(), 
 
 func parsePubCursor(s string) (pubCursor, error) {
 	t, id, ok := strings.Cut(s, ".")
-	if !ok || len(id) != 36 {
+	if !ok || !uuidShaped(id) {
 		return pubCursor{}, errors.New("bad cursor")
 	}
 	us, err := strconv.ParseInt(t, 36, 64)
@@ -456,6 +456,27 @@ func parsePubCursor(s string) (pubCursor, error) {
 		return pubCursor{}, err
 	}
 	return pubCursor{at: time.UnixMicro(us), id: id}, nil
+}
+
+// uuidShaped reports whether s is a UUID in its canonical text form.
+func uuidShaped(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // pubPage cuts a page from entries sorted newest first: those approved after since, strictly

@@ -731,7 +731,7 @@ func TestCursorRoundTrip(t *testing.T) {
 	if err != nil || !got.at.Equal(c.at) || got.id != c.id {
 		t.Errorf("parseCursor(%q) = %v, %v", c.String(), got, err)
 	}
-	for _, bad := range []string{"", "abc", "zz.short", "!!.0b5c8a5e-2f0e-4c61-9a55-0d7f2e1d3c4b"} {
+	for _, bad := range []string{"", "abc", "zz.short", "!!.0b5c8a5e-2f0e-4c61-9a55-0d7f2e1d3c4b", "abc.0b5c8a5e-2f0e-4c61-9a55-0d7f2e1d3c4\x00"} {
 		if _, err := parsePubCursor(bad); err == nil {
 			t.Errorf("parseCursor(%q) accepted", bad)
 		}
