@@ -187,6 +187,12 @@ func (u *ui) fail(w http.ResponseWriter, r *http.Request, err error) {
 	}
 }
 
+// pair passes two values to a template (html/template's dot is one value).
+type pair struct {
+	A any
+	B int
+}
+
 // Status labels as people say them.
 var statusLabels = map[string]string{
 	store.StatusQueued: "Queued", store.StatusExtracting: "Extracting", store.StatusSummarising: "Summarising",
@@ -232,6 +238,7 @@ var uiFuncs = template.FuncMap{
 	},
 	"add":        func(a, b int) int { return a + b },
 	"kind":       flagKind,
+	"pair":       func(a any, b int) pair { return pair{a, b} },
 	"paragraphs": paragraphs,
 	"host":       hostOf,
 	"actionLabel": func(a string) string {

@@ -249,6 +249,10 @@ type editField struct {
 	Optional                     bool
 	Rows                         int
 	Flags                        []summary.Flag
+	// After a conflicting save: Took says the value came from the other version; Theirs
+	// is the other version's text where both changed the section.
+	Took   bool
+	Theirs string
 }
 
 type articlePageData struct {
@@ -285,6 +289,7 @@ type articleOpts struct {
 	conflictVersion int
 	editedFrom      int
 	decided         bool // the user just approved or rejected: offer the next draft
+	merge           *mergeResult
 }
 
 var doneMessages = map[string]string{
@@ -368,6 +373,12 @@ func (u *ui) renderArticle(w http.ResponseWriter, r *http.Request, id string, o 
 				Hint: "One or two sentences.", Flags: flagsFor(flags, summary.SectionWhy)},
 			editField{ID: "what", Name: "what_it_means_for_you", Label: labelWhat, Value: form.WhatItMeansForYou, Rows: 4,
 				Hint: "Up to three sentences.", Flags: flagsFor(flags, summary.SectionWhat)})
+		if o.merge != nil {
+			for i := range data.Fields {
+				f := &data.Fields[i]
+				f.Took, f.Theirs = o.merge.Took[f.ID], o.merge.Clash[f.ID]
+			}
+		}
 	}
 	if o.decided {
 		next, err := u.s.db.List(r.Context(), store.ListParams{Status: store.StatusDraft, Limit: 2})
@@ -393,14 +404,18 @@ func (u *ui) renderArticle(w http.ResponseWriter, r *http.Request, id string, o 
 func (u *ui) save(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	f := r.PostForm
-	var kps []string
+	// The form as laid out (key points by position, blanks kept) and as saved (blanks gone).
+	form := summary.Summary{WhyItMatters: strings.TrimSpace(f.Get("why_it_matters")),
+		WhatItMeansForYou: strings.TrimSpace(f.Get("what_it_means_for_you"))}
+	sum := form
+	sum.KeyPoints = nil
 	for _, kp := range f["key_point"] {
-		if kp = strings.TrimSpace(kp); kp != "" {
-			kps = append(kps, kp)
+		kp = strings.TrimSpace(kp)
+		form.KeyPoints = append(form.KeyPoints, kp)
+		if kp != "" {
+			sum.KeyPoints = append(sum.KeyPoints, kp)
 		}
 	}
-	sum := summary.Summary{KeyPoints: kps, WhyItMatters: strings.TrimSpace(f.Get("why_it_matters")),
-		WhatItMeansForYou: strings.TrimSpace(f.Get("what_it_means_for_you"))}
 	base, err := strconv.Atoi(f.Get("base_version"))
 	if err != nil {
 		u.problem(w, r, http.StatusBadRequest, "The form could not be read", "The version you edited is missing from the form.")
@@ -412,7 +427,7 @@ func (u *ui) save(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, fmt.Sprintf("/ui/articles/%s?done=saved&v=%d", url.PathEscape(id), d.Version), http.StatusSeeOther)
 		return
 	}
-	keep := articleOpts{edit: true, form: &sum, base: base}
+	keep := articleOpts{edit: true, form: &form, base: base}
 	var ae *apiError
 	var ce *store.ConflictError
 	switch {
@@ -426,16 +441,35 @@ func (u *ui) save(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		keep.status = http.StatusConflict
-		if a.CurrentVersion != base {
-			keep.conflict = fmt.Sprintf("Someone else saved version %d while you were editing version %d. "+
-				"Your text is kept below and has not been saved. Compare their version, then save yours on top of it, or discard yours.",
-				a.CurrentVersion, base)
-			keep.conflictVersion, keep.editedFrom = a.CurrentVersion, base
-			// Saving again now is a deliberate choice to build on their version.
-			keep.base = a.CurrentVersion
-		} else {
+		if a.CurrentVersion == base {
 			keep.err = "Not saved: " + ce.Reason
+			u.renderArticle(w, r, id, keep)
+			return
 		}
+		keep.conflictVersion, keep.editedFrom = a.CurrentVersion, base
+		// Saving again now is a deliberate choice to build on their version.
+		keep.base = a.CurrentVersion
+		msg := fmt.Sprintf("Someone else saved version %d while you were editing version %d.", a.CurrentVersion, base)
+		baseD, berr := u.s.db.GetDraft(r.Context(), id, base)
+		curD, cerr := u.s.db.GetDraft(r.Context(), id, a.CurrentVersion)
+		if berr == nil && cerr == nil {
+			m := mergeEdit(baseD.Summary, form, curD.Summary)
+			keep.form, keep.merge = &m.Form, &m
+			clash := map[string]bool{}
+			for k := range m.Clash {
+				clash[k] = true
+			}
+			if took := fieldList(m.Took); took != "" {
+				msg += " Their changes to " + took + " are merged into your text below."
+			}
+			if both := fieldList(clash); both != "" {
+				msg += " You both changed " + both + ": their text is shown under yours; keep what is right."
+			}
+			msg += fmt.Sprintf(" Check the form, then save it as version %d.", a.CurrentVersion+1)
+		} else {
+			msg += " Your text is kept below: compare their version, then save yours on top of it, or discard yours."
+		}
+		keep.conflict = msg
 		u.renderArticle(w, r, id, keep)
 	default:
 		u.fail(w, r, err)

@@ -512,7 +512,9 @@ func TestSaveConflictKeepsTheEditorsText(t *testing.T) {
 	}
 	for _, want := range []string{
 		"Someone else saved version 2 while you were editing version 1",
-		"Alice&#39;s careful wording about the budget.",
+		"You both changed “Why this matters”",
+		"Alice&#39;s careful wording about the budget.</textarea>",
+		`id="why-theirs"`, "Bob&#39;s reason why this matters to the borough.",
 		`name="base_version" value="2"`,
 		"diff?from=1&amp;to=2",
 	} {
@@ -523,6 +525,94 @@ func TestSaveConflictKeepsTheEditorsText(t *testing.T) {
 	d, err := f.db.GetDraft(t.Context(), id, 2)
 	if err != nil || !strings.HasPrefix(d.Summary.WhyItMatters, "Bob's") {
 		t.Errorf("Bob's version was overwritten: %+v %v", d.Summary, err)
+	}
+	if _, err := f.db.GetDraft(t.Context(), id, 3); err != store.ErrNotFound {
+		t.Errorf("the stale save made a version 3 (err=%v)", err)
+	}
+}
+
+func TestSaveConflictMergesSectionsOnlyOneSideChanged(t *testing.T) {
+	f := newUIFixture(t)
+	a := f.user(t, "Alice", auth.Reviewer)
+	b := f.user(t, "Bob", auth.Reviewer)
+	a.signIn()
+	b.signIn()
+	id := f.draftArticle(t, "https://news.example/m", "M", "Text one. Text two. Text three.", sampleSummary(), nil)
+	s := sampleSummary()
+	bobWhy := "Bob: the budget decides which services survive."
+	res, _ := b.do("POST", "/ui/articles/"+id+"/save", url.Values{"csrf": {b.csrf()}, "base_version": {"1"},
+		"key_point": s.KeyPoints, "why_it_matters": {bobWhy}, "what_it_means_for_you": {s.WhatItMeansForYou}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("Bob's save: %d", res.StatusCode)
+	}
+	aliceWhat := "Alice: library hours grow from April."
+	kps := append(append([]string(nil), s.KeyPoints...), "", "")
+	res, body := a.do("POST", "/ui/articles/"+id+"/save", url.Values{"csrf": {a.csrf()}, "base_version": {"1"},
+		"key_point": kps, "why_it_matters": {s.WhyItMatters}, "what_it_means_for_you": {aliceWhat}})
+	if res.StatusCode != http.StatusConflict {
+		t.Fatalf("stale save: %d, want 409", res.StatusCode)
+	}
+	for _, want := range []string{
+		"Their changes to “Why this matters” are merged into your text below",
+		"Bob: the budget decides which services survive.</textarea>",
+		"Alice: library hours grow from April.</textarea>",
+		"Taken from version 2",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("merged conflict page lacks %q", want)
+		}
+	}
+	if strings.Contains(body, "You both changed") {
+		t.Error("the page reports a clash where only one side changed each section")
+	}
+}
+
+func TestMergeEdit(t *testing.T) {
+	base := summary.Summary{KeyPoints: []string{"a", "b", "c"}, WhyItMatters: "why", WhatItMeansForYou: "what"}
+	tests := []struct {
+		name          string
+		mine, theirs  summary.Summary
+		want          summary.Summary
+		took, clashes string
+	}{
+		{"only they changed a paragraph: theirs is taken",
+			base, summary.Summary{KeyPoints: base.KeyPoints, WhyItMatters: "their why", WhatItMeansForYou: "what"},
+			summary.Summary{KeyPoints: []string{"a", "b", "c", "", ""}, WhyItMatters: "their why", WhatItMeansForYou: "what"}, "why", ""},
+		{"only I changed a key point: mine is kept",
+			summary.Summary{KeyPoints: []string{"a", "B!", "c"}, WhyItMatters: "why", WhatItMeansForYou: "what"}, base,
+			summary.Summary{KeyPoints: []string{"a", "B!", "c", "", ""}, WhyItMatters: "why", WhatItMeansForYou: "what"}, "", ""},
+		{"both changed the same paragraph: mine is kept and theirs reported",
+			summary.Summary{KeyPoints: base.KeyPoints, WhyItMatters: "my why", WhatItMeansForYou: "what"},
+			summary.Summary{KeyPoints: base.KeyPoints, WhyItMatters: "their why", WhatItMeansForYou: "what"},
+			summary.Summary{KeyPoints: []string{"a", "b", "c", "", ""}, WhyItMatters: "my why", WhatItMeansForYou: "what"}, "", "why"},
+		{"both made the same change, up to white space: no clash",
+			summary.Summary{KeyPoints: base.KeyPoints, WhyItMatters: "same  new", WhatItMeansForYou: "what"},
+			summary.Summary{KeyPoints: base.KeyPoints, WhyItMatters: "same new", WhatItMeansForYou: "what"},
+			summary.Summary{KeyPoints: []string{"a", "b", "c", "", ""}, WhyItMatters: "same  new", WhatItMeansForYou: "what"}, "", ""},
+		{"they added a key point and I removed another",
+			summary.Summary{KeyPoints: []string{"a", "", "c"}, WhyItMatters: "why", WhatItMeansForYou: "what"},
+			summary.Summary{KeyPoints: []string{"a", "b", "c", "d"}, WhyItMatters: "why", WhatItMeansForYou: "what"},
+			summary.Summary{KeyPoints: []string{"a", "", "c", "d", ""}, WhyItMatters: "why", WhatItMeansForYou: "what"}, "kp4", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := mergeEdit(base, tt.mine, tt.theirs)
+			if fmt.Sprint(m.Form) != fmt.Sprint(tt.want) {
+				t.Errorf("form = %+v, want %+v", m.Form, tt.want)
+			}
+			var took, clashes []string
+			for _, id := range []string{"kp1", "kp2", "kp3", "kp4", "kp5", "why", "what"} {
+				if m.Took[id] {
+					took = append(took, id)
+				}
+				if _, ok := m.Clash[id]; ok {
+					clashes = append(clashes, id)
+				}
+			}
+			if strings.Join(took, ",") != tt.took || strings.Join(clashes, ",") != tt.clashes {
+				t.Errorf("took %v clashes %v, want %q %q", took, clashes, tt.took, tt.clashes)
+			}
+		})
 	}
 }
 
