@@ -74,7 +74,9 @@ func scanPage(doc *html.Node) *pageSignals {
 			case atom.Style, atom.Noscript, atom.Template:
 				return
 			case atom.A:
-				if link == nil {
+				// In-page links (a table of contents) repeat the page's own headings; they
+				// are not links to other stories.
+				if link == nil && !strings.HasPrefix(strings.TrimSpace(attr(n, "href")), "#") {
 					var lb strings.Builder
 					for c := n.FirstChild; c != nil; c = c.NextSibling {
 						walk(c, &lb)
@@ -185,23 +187,30 @@ func gate(a *Article, m *meta, sig *pageSignals, node *html.Node, pageURL *url.U
 	if share > maxLinkShare {
 		return notArticle("The page is mostly links (%.0f%% of its text), a list or navigation page rather than an article.", share*100)
 	}
-	if linked, paras := linkedParagraphs(a.Text, sig.linkTexts); linked >= 5 && linked*3 >= paras ||
-		!articleSignals(m) && (linked >= 4 && linked*4 >= paras || share > 0.2 && headlineList(a.Text)) {
+	if linked, paras, words := linkedParagraphs(a.Text, sig.linkTexts); words >= 0.25 && (linked >= 5 && linked*3 >= paras ||
+		!articleSignals(m) && linked >= 4 && linked*4 >= paras) || !articleSignals(m) && share > 0.2 && headlineList(a.Text) {
 		return notArticle("The page is a list of headlines, not an article.")
 	}
 	return nil
 }
 
 // linkedParagraphs counts the paragraphs of text that are, whole, the text of a link on the
-// page (headlines of other stories), and all paragraphs.
-func linkedParagraphs(text string, links map[string]bool) (linked, all int) {
+// page (headlines of other stories), all paragraphs, and the share of words in the former.
+func linkedParagraphs(text string, links map[string]bool) (linked, all int, share float64) {
+	words, linkedWords := 0, 0
 	for _, p := range strings.Split(text, "\n\n") {
 		all++
+		w := countWords(p)
+		words += w
 		if links[normTitle(p)] {
 			linked++
+			linkedWords += w
 		}
 	}
-	return linked, all
+	if words > 0 {
+		share = float64(linkedWords) / float64(words)
+	}
+	return linked, all, share
 }
 
 // articleSignals reports whether the page declares itself an article.
