@@ -10,6 +10,8 @@ TEST_TIMEOUT     ?= 10m
 FUZZTIME         ?= 10s
 BENCH_CORPUS     ?= ../shared/benchmarks/article-extraction
 STATICCHECK      ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+# Databases `make db-reset` drops: the ones testenv creates (and drops, unless a test died).
+DB_RESET_PATTERN ?= newsdesk\_test\_%
 
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -90,8 +92,9 @@ db-reset: ## Delete the private Postgres of `make run` and drop leftover test da
 	rm -rf "$(NEWSDESK_DATA_DIR)/postgres"
 	@url="$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable}"; \
 	if command -v psql >/dev/null && psql "$$url" -XAtqc 'SELECT 1' >/dev/null 2>&1; then \
-		for db in $$(psql "$$url" -XAtqc "SELECT datname FROM pg_database WHERE datname LIKE 'newsdesk\_test\_%'"); do \
-			echo "+ DROP DATABASE $$db"; psql "$$url" -XAtqc "DROP DATABASE \"$$db\" WITH (FORCE)"; \
+		for db in $$(psql "$$url" -XAtqc "SELECT datname FROM pg_database WHERE datname LIKE '$(DB_RESET_PATTERN)'"); do \
+			if psql "$$url" -XAtqc "DROP DATABASE \"$$db\"" >/dev/null 2>&1; then echo "dropped $$db"; \
+			else echo "kept $$db (in use by a running test)"; fi; \
 		done; \
 	else \
 		echo "test server not reachable at $$url; no test databases dropped"; \
