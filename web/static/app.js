@@ -201,7 +201,7 @@
     const cur = head.dataset.currentVersion;
     if (cur && base && cur !== base) {
       stale.textContent = "Someone else saved version " + cur + " while you were editing version " + base +
-        ". If you save now you will be asked to compare first; your text is kept.";
+        ". When you save, their changes to sections you did not touch are merged into your text and you check the result first; nothing you typed is lost.";
       stale.hidden = false;
     }
   }
