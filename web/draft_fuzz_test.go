@@ -9,6 +9,7 @@ package web
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -211,5 +212,19 @@ func checkFragment(t *testing.T, what, frag, in string) {
 			return
 		}
 		rest = rest[i+utf8.RuneLen(r):]
+	}
+}
+
+// BenchmarkDraftDiffLongEdit measures the diff page's cost for an edit that replaces a one-word
+// paragraph with a long one (the editor's body limit allows about 350,000 words). It should
+// grow linearly with the words; see patch S9 in the lead's notes.
+func BenchmarkDraftDiffLongEdit(b *testing.B) {
+	for _, n := range []int{1_000, 10_000, 40_000} {
+		long := strings.Repeat("word ", n)
+		b.Run(fmt.Sprintf("%d words", n), func(b *testing.B) {
+			for b.Loop() {
+				diffHTML(diffWords("x", long))
+			}
+		})
 	}
 }
