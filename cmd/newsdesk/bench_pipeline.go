@@ -180,7 +180,9 @@ func benchPipeline(ctx context.Context, args []string, getenv func(string) strin
 		parsed[i], _ = url.Parse(u)
 		htmls[i] = []byte(pipelinePage(fmt.Sprintf("%06d", i)))
 	}
+	cpuBare0 := pipelineSelfCPU()
 	bare1, err := pipelineBareExtract(htmls, parsed, 1)
+	bareCPU := pipelineSelfCPU() - cpuBare0
 	if err != nil {
 		return fmt.Errorf("bench pipeline: bare extraction: %w", err)
 	}
@@ -245,6 +247,7 @@ func benchPipeline(ctx context.Context, args []string, getenv func(string) strin
 		return fmt.Errorf("bench pipeline: %w", err)
 	}
 	rssBefore := pipelinePeakRSS(wk.Process.Pid)
+	cpuSelf0, cpuWorker0 := pipelineSelfCPU(), pipelineProcCPU(wk.Process.Pid)
 
 	// End to end: one POST of N URLs, until every article is draft or failed.
 	start := time.Now()
@@ -272,6 +275,7 @@ func benchPipeline(ctx context.Context, args []string, getenv func(string) strin
 	}
 	elapsed := time.Since(start)
 	rss := pipelinePeakRSS(wk.Process.Pid)
+	cpuSelf, cpuWorker := pipelineSelfCPU()-cpuSelf0, pipelineProcCPU(wk.Process.Pid)-cpuWorker0
 	stopWorker()
 	e2e := float64(*n) / elapsed.Seconds()
 
@@ -315,6 +319,9 @@ func benchPipeline(ctx context.Context, args []string, getenv func(string) strin
 	if *ingestN > 0 {
 		fmt.Fprintf(stdout, "  ingest           %8.0f URLs/s   (one POST of %d URLs in %s; target >= 2000)\n", ingestRate, *ingestN, ingestTook.Round(time.Millisecond))
 	}
+	perArticle := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) / float64(*n) }
+	fmt.Fprintf(stdout, "  CPU per article  %8.1f ms in the pipeline (worker %.1f + API, JetStream, pages and fake LLM %.1f; Postgres not counted) vs %.1f ms bare extraction\n",
+		perArticle(cpuWorker+cpuSelf), perArticle(cpuWorker), perArticle(cpuSelf), perArticle(bareCPU))
 	fmt.Fprintf(stdout, "  worker peak RSS  %8.1f MiB      (VmHWM; %.1f MiB when idle before the run; target <= 250)\n", mib(rss), mib(rssBefore))
 	fmt.Fprintf(stdout, "pipeline: n %d e2e_per_s %.1f bare_per_s %.1f bare_parallel_per_s %.1f ratio %.2f ingest_per_s %.0f worker_peak_rss_mib %.1f\n",
 		*n, e2e, bare1, bareN, e2e/bare1, ingestRate, mib(rss))
@@ -470,6 +477,36 @@ func pipelineEnv(env []string) func(string) string {
 		}
 	}
 	return func(k string) string { return m[k] }
+}
+
+// pipelineSelfCPU returns the CPU time (user and system) this process has used.
+func pipelineSelfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// pipelineProcCPU returns the CPU time (user and system) process pid has used, from
+// /proc/pid/stat (in clock ticks of 1/100 s, the Linux USER_HZ), or 0.
+func pipelineProcCPU(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name (which may hold spaces) start after the last ')'.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64) // field 14 of the whole line
+	stime, _ := strconv.ParseInt(f[12], 10, 64) // field 15
+	return time.Duration(utime+stime) * 10 * time.Millisecond
 }
 
 // pipelinePeakRSS returns a process's peak resident set size (VmHWM) in bytes, or 0.
