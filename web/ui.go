@@ -14,6 +14,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -95,6 +96,12 @@ func newUI(s *Server) (*ui, error) {
 		u.problem(w, r, http.StatusForbidden, "Cross-site request refused",
 			"This form was sent from another site. Open the review desk directly and try again.")
 	}))
+	// Behind a proxy that rewrites Host, browsers still name our public origin: trust it.
+	if pu, err := url.Parse(s.cfg.PublicURL); err == nil && pu.Scheme != "" && pu.Host != "" {
+		if err := u.cop.AddTrustedOrigin(pu.Scheme + "://" + pu.Host); err != nil {
+			return nil, fmt.Errorf("public URL %q: %w", s.cfg.PublicURL, err)
+		}
+	}
 	for _, name := range uiPages {
 		t, err := template.New(name).Funcs(uiFuncs).ParseFS(templateFS,
 			"templates/layout.html", "templates/parts.html", "templates/"+name+".html")
