@@ -17,59 +17,74 @@ const maxDiffCells = 4_000_000
 
 // diffWords returns a word-level diff from a to b using the longest common subsequence of
 // their words. Whitespace is normalised to single spaces: reviewers read words, not blanks.
+// A common start and end are matched first, so a typical edit leaves the table small.
 func diffWords(a, b string) []diffOp {
 	wa, wb := strings.Fields(a), strings.Fields(b)
-	n, m := len(wa), len(wb)
-	var ops []diffOp
-	add := func(op byte, w string) {
-		if k := len(ops); k > 0 && ops[k-1].Op == op {
-			ops[k-1].Text += " " + w
+	type run struct {
+		op    byte
+		words []string
+	}
+	var runs []run
+	add := func(op byte, ws ...string) {
+		if len(ws) == 0 {
 			return
 		}
-		ops = append(ops, diffOp{op, w})
+		if k := len(runs); k > 0 && runs[k-1].op == op {
+			runs[k-1].words = append(runs[k-1].words, ws...)
+			return
+		}
+		runs = append(runs, run{op, append([]string(nil), ws...)})
 	}
+	pre := 0
+	for pre < len(wa) && pre < len(wb) && wa[pre] == wb[pre] {
+		pre++
+	}
+	suf := 0
+	for suf < len(wa)-pre && suf < len(wb)-pre && wa[len(wa)-1-suf] == wb[len(wb)-1-suf] {
+		suf++
+	}
+	add('=', wa[:pre]...)
+	ma, mb := wa[pre:len(wa)-suf], wb[pre:len(wb)-suf]
+	n, m := len(ma), len(mb)
 	if n*m > maxDiffCells {
-		if n > 0 {
-			add('-', strings.Join(wa, " "))
+		add('-', ma...)
+		add('+', mb...)
+	} else {
+		// lcs[i][j] is the LCS length of ma[i:] and mb[j:], so the walk below goes forward.
+		lcs := make([][]int32, n+1)
+		for i := range lcs {
+			lcs[i] = make([]int32, m+1)
 		}
-		if m > 0 {
-			add('+', strings.Join(wb, " "))
-		}
-		return ops
-	}
-	// lcs[i][j] is the LCS length of wa[i:] and wb[j:], so the walk below goes forward.
-	lcs := make([][]int32, n+1)
-	for i := range lcs {
-		lcs[i] = make([]int32, m+1)
-	}
-	for i := n - 1; i >= 0; i-- {
-		for j := m - 1; j >= 0; j-- {
-			if wa[i] == wb[j] {
-				lcs[i][j] = lcs[i+1][j+1] + 1
-			} else {
-				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
+		for i := n - 1; i >= 0; i-- {
+			for j := m - 1; j >= 0; j-- {
+				if ma[i] == mb[j] {
+					lcs[i][j] = lcs[i+1][j+1] + 1
+				} else {
+					lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
+				}
 			}
 		}
-	}
-	i, j := 0, 0
-	for i < n && j < m {
-		switch {
-		case wa[i] == wb[j]:
-			add('=', wa[i])
-			i, j = i+1, j+1
-		case lcs[i+1][j] >= lcs[i][j+1]:
-			add('-', wa[i])
-			i++
-		default:
-			add('+', wb[j])
-			j++
+		i, j := 0, 0
+		for i < n && j < m {
+			switch {
+			case ma[i] == mb[j]:
+				add('=', ma[i])
+				i, j = i+1, j+1
+			case lcs[i+1][j] >= lcs[i][j+1]:
+				add('-', ma[i])
+				i++
+			default:
+				add('+', mb[j])
+				j++
+			}
 		}
+		add('-', ma[i:]...)
+		add('+', mb[j:]...)
 	}
-	for ; i < n; i++ {
-		add('-', wa[i])
-	}
-	for ; j < m; j++ {
-		add('+', wb[j])
+	add('=', wa[len(wa)-suf:]...)
+	ops := make([]diffOp, len(runs))
+	for k, r := range runs {
+		ops[k] = diffOp{r.op, strings.Join(r.words, " ")}
 	}
 	return cleanup(ops)
 }

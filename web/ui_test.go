@@ -642,6 +642,32 @@ func TestDiffWords(t *testing.T) {
 			}
 		})
 	}
+	t.Run("the deletions and kept words spell the old text, the insertions and kept words the new", func(t *testing.T) {
+		pairs := [][2]string{
+			{"a b c d e f", "a x c y e f"}, {"one two three", "three two one"}, {"", ""},
+			{strings.Repeat("w ", 300) + "end", "start " + strings.Repeat("w ", 299) + "fin"},
+		}
+		for _, tt := range tests {
+			pairs = append(pairs, [2]string{tt.a, tt.b})
+		}
+		for _, p := range pairs {
+			var old, neu []string
+			for _, op := range diffWords(p[0], p[1]) {
+				if op.Op != '+' {
+					old = append(old, op.Text)
+				}
+				if op.Op != '-' {
+					neu = append(neu, op.Text)
+				}
+			}
+			if got, want := strings.Join(old, " "), normSpace(p[0]); got != want {
+				t.Errorf("old side of %q → %q: %q", p[0], p[1], got)
+			}
+			if got, want := strings.Join(neu, " "), normSpace(p[1]); got != want {
+				t.Errorf("new side of %q → %q: %q", p[0], p[1], got)
+			}
+		}
+	})
 	t.Run("the HTML escapes words and marks changes", func(t *testing.T) {
 		got := string(diffHTML(diffWords("a <b>", "a <i>")))
 		if strings.Contains(got, "<b>") || strings.Contains(got, "<i>") {
