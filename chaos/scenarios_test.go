@@ -365,3 +365,36 @@ func TestSIGTERMUnderLoad(t *testing.T) {
 		t.Errorf("drafts = %d, want 80", c.Drafts)
 	}
 }
+
+// TestSIGTERMDrainDeadline sends SIGTERM while every LLM call takes longer than the drain
+// deadline: the worker must give up on them at the deadline, hand the jobs back (Nak) and
+// exit; a new worker finishes them.
+func TestSIGTERMDrainDeadline(t *testing.T) {
+	const drain = 2 * time.Second
+	s, _ := setup(t, map[string]string{"NEWSDESK_DRAIN_TIMEOUT": drain.String()})
+	s.llm.setLatency(8 * time.Second)
+	a := s.api(t, "api")
+	w := s.worker(t, "worker", nil)
+	l := newLedger()
+	l.mustSubmit(t, a, s.adminToken, stories(s.pages, "deadline", 16), 16)
+	waitUntil(t, 30*time.Second, "8 LLM calls in flight", func() bool { return s.llm.active.Load() >= 8 })
+	start := time.Now()
+	w.signal(syscall.SIGTERM)
+	if !w.wait(drain + 5*time.Second) {
+		t.Fatalf("worker still running %s after SIGTERM (drain timeout %s)", time.Since(start).Round(time.Millisecond), drain)
+	}
+	took := time.Since(start)
+	t.Logf("worker stopped %s after SIGTERM; %d jobs handed back", took.Round(time.Millisecond), w.countInLog("handed back to the queue"))
+	if took < drain {
+		t.Errorf("worker stopped after %s, before the drain deadline %s, with calls of 8s in flight", took, drain)
+	}
+	if w.countInLog("handed back to the queue") == 0 {
+		t.Error("no in-flight job was handed back at the deadline")
+	}
+	s.llm.setLatency(200 * time.Millisecond)
+	s.worker(t, "worker-2", nil)
+	c := invariant(t, "SIGTERM, calls longer than the drain", s, l, 2*time.Minute, llmPerArticle)
+	if c.Drafts != 16 {
+		t.Errorf("drafts = %d, want 16", c.Drafts)
+	}
+}
