@@ -35,3 +35,16 @@ func (db *DB) FlagCounts(ctx context.Context, ids []string) (map[string]int, err
 	}
 	return out, rows.Err()
 }
+
+// SessionAlive reports whether the session with id exists, has not expired and belongs to
+// a token that is not revoked. Unlike [DB.Session] it does not extend the session: a
+// long-lived event stream checking on it is not a sign that anyone is at the desk.
+func (db *DB) SessionAlive(ctx context.Context, id string) (bool, error) {
+	var ok bool
+	err := db.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM sessions s JOIN tokens t ON t.id = s.token_id
+		WHERE s.hash = $1 AND s.expires_at > now() AND t.revoked_at IS NULL)`, sessionHash(id)).Scan(&ok)
+	if err != nil {
+		return false, fmt.Errorf("session alive: %w", err)
+	}
+	return ok, nil
+}

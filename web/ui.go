@@ -36,11 +36,12 @@ var uiPages = []string{"signin", "queue", "submit", "article", "confirm", "diff"
 
 // ui holds the review desk's state; its handlers are registered by [Server.uiRoutes].
 type ui struct {
-	s     *Server
-	log   *slog.Logger
-	pages map[string]*template.Template
-	cop   *http.CrossOriginProtection
-	hub   *hub
+	s       *Server
+	log     *slog.Logger
+	pages   map[string]*template.Template
+	cop     *http.CrossOriginProtection
+	hub     *hub
+	streams streamCounter
 	// closing maps each *http.Server that served an event stream to a channel closed at
 	// its shutdown (see shutdownSignal).
 	closing sync.Map
@@ -67,7 +68,7 @@ func (s *Server) uiRoutes(m *http.ServeMux) {
 	m.Handle("GET /ui", http.RedirectHandler("/ui/queue", http.StatusSeeOther))
 	m.Handle("GET /ui/{$}", http.RedirectHandler("/ui/queue", http.StatusSeeOther))
 	m.Handle("GET /ui/signin", u.open(u.signinPage))
-	m.Handle("POST /ui/signin", u.open(u.signin))
+	m.Handle("POST /ui/signin", s.LimitSignIn(u.open(u.signin)))
 	m.Handle("POST /ui/signout", u.page(editor, u.signout))
 
 	m.Handle("GET /ui/queue", u.page(editor, u.queuePage))

@@ -104,10 +104,50 @@ func (h *hub) listen(ctx context.Context) error {
 	}
 }
 
+// pingEvery is how often an idle stream sends a comment and re-checks its session; a
+// variable so that tests need not wait 25 s.
+var pingEvery = 25 * time.Second
+
+// maxStreamsPerSession bounds the event streams one session holds open (a tab each).
+const maxStreamsPerSession = 8
+
+// streamCounter counts open event streams per session.
+type streamCounter struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (c *streamCounter) acquire(sid string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.n == nil {
+		c.n = map[string]int{}
+	}
+	if c.n[sid] >= maxStreamsPerSession {
+		return false
+	}
+	c.n[sid]++
+	return true
+}
+
+func (c *streamCounter) release(sid string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.n[sid]--; c.n[sid] <= 0 {
+		delete(c.n, sid)
+	}
+}
+
 // events streams article changes to a browser as server-sent events. The page re-reads
 // itself on each one; EventSource reconnects by itself after a drop, and the page re-reads
 // on reconnect too.
 func (u *ui) events(w http.ResponseWriter, r *http.Request) {
+	sid := sessionFrom(r.Context()).ID
+	if !u.streams.acquire(sid) {
+		http.Error(w, "too many live update streams for this session; close some tabs", http.StatusTooManyRequests)
+		return
+	}
+	defer u.streams.release(sid)
 	rc := http.NewResponseController(w)
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
@@ -121,7 +161,7 @@ func (u *ui) events(w http.ResponseWriter, r *http.Request) {
 	if err := rc.Flush(); err != nil {
 		return
 	}
-	ping := time.NewTicker(25 * time.Second)
+	ping := time.NewTicker(pingEvery)
 	defer ping.Stop()
 	closing := u.shutdownSignal(r)
 	for {
@@ -137,6 +177,11 @@ func (u *ui) events(w http.ResponseWriter, r *http.Request) {
 			id = strings.NewReplacer("\n", "", "\r", "").Replace(id)
 			_, err = fmt.Fprintf(w, "event: change\ndata: %s\n\n", id)
 		case <-ping.C:
+			// A session that ended (sign-out elsewhere, revoked token, expiry) ends its
+			// stream too; EventSource then gets the sign-in redirect and stops.
+			if alive, aerr := u.s.db.SessionAlive(r.Context(), sid); aerr == nil && !alive {
+				return
+			}
 			// Keeps proxies from closing an idle stream.
 			_, err = fmt.Fprint(w, ": ping\n\n")
 		}

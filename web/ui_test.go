@@ -1065,3 +1065,51 @@ func TestSubmitFormWithPastedText(t *testing.T) {
 		}
 	})
 }
+
+func TestEventsStreamEndsWithItsSessionAndIsCapped(t *testing.T) {
+	saved := pingEvery
+	pingEvery = 200 * time.Millisecond
+	t.Cleanup(func() { pingEvery = saved })
+	f := newUIFixture(t)
+	u := f.user(t, "Rita", auth.Reviewer)
+	u.signIn()
+	open := func() *http.Response {
+		req, _ := http.NewRequestWithContext(t.Context(), "GET", f.srv.URL+"/ui/events", nil)
+		res, err := u.c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { res.Body.Close() })
+		return res
+	}
+	var streams []*http.Response
+	for range maxStreamsPerSession {
+		res := open()
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("stream: %d", res.StatusCode)
+		}
+		streams = append(streams, res)
+	}
+	t.Run("one stream too many is refused", func(t *testing.T) {
+		if res := open(); res.StatusCode != http.StatusTooManyRequests {
+			t.Errorf("stream %d: %d, want 429", maxStreamsPerSession+1, res.StatusCode)
+		}
+	})
+	t.Run("signing out ends the open streams", func(t *testing.T) {
+		if res, _ := u.do("POST", "/ui/signout", url.Values{"csrf": {u.csrf()}}); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("sign out: %d", res.StatusCode)
+		}
+		for i, res := range streams {
+			done := make(chan struct{})
+			go func() {
+				io.Copy(io.Discard, res.Body)
+				close(done)
+			}()
+			select {
+			case <-done:
+			case <-time.After(5 * time.Second):
+				t.Fatalf("stream %d still open 5 s after sign-out", i+1)
+			}
+		}
+	})
+}
