@@ -27,14 +27,15 @@ func KeyPointSection(i int) string { return fmt.Sprintf("key_points[%d]", i) }
 
 // House-style limits, from the newsroom style anchors in the research notes.
 const (
-	MinKeyPoints      = 3
-	MaxKeyPoints      = 5
-	MaxKeyPointWords  = 25
-	MaxWhyWords       = 50
-	MaxWhySentences   = 2
-	MaxWhatWords      = 60
-	MaxWhatSentences  = 3
-	hardKeyPointWords = 35 // beyond this a "key point" is a paragraph, not a point
+	MinKeyPoints       = 3
+	MaxKeyPoints       = 5
+	MaxKeyPointWords   = 25
+	MaxWhyWords        = 50
+	MaxWhySentences    = 2
+	MaxWhatWords       = 60
+	MaxWhatSentences   = 3
+	hardKeyPointWords  = 35  // beyond this a "key point" is a paragraph, not a point
+	hardParagraphWords = 200 // beyond this a section is an article, not a summary paragraph
 )
 
 // headingRe matches a section heading at the start of a section's text, with optional
@@ -118,6 +119,9 @@ func collapse(s string) string {
 		switch {
 		case r == '\u200b' || r == '\u200c' || r == '\u200d' || r == '\ufeff' || r == '\u00ad':
 			continue
+		case r == 0 || (unicode.IsControl(r) && !unicode.IsSpace(r)):
+			// Postgres text cannot hold NUL, and no control character belongs in a summary.
+			continue
 		case unicode.IsSpace(r):
 			space = true
 			continue
@@ -181,6 +185,8 @@ func Validate(s Summary) error {
 			p = append(p, sec.name+" is empty")
 		case headingRe.MatchString(t):
 			p = append(p, sec.name+" repeats a section heading")
+		case WordCount(t) > hardParagraphWords:
+			p = append(p, fmt.Sprintf("%s has %d words, want at most %d", sec.name, WordCount(t), hardParagraphWords))
 		}
 	}
 	if len(p) > 0 {

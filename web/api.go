@@ -129,24 +129,40 @@ func (s *Server) Submit(ctx context.Context, subs []store.Submission) ([]submitt
 			jobs = append(jobs, queue.Job{ArticleID: a.ID, Attempt: a.Attempt})
 		}
 	}
-	if len(jobs) > 0 {
-		// The rows are committed: a publish that fails here is repeated by the reconciler.
-		confirmed, err := s.q.PublishMany(ctx, queue.Extract, jobs)
-		if err != nil {
-			s.log.Warn("publish extract jobs; the reconciler will retry", "err", err, "confirmed", len(confirmed), "of", len(jobs))
-		}
-		if len(confirmed) > 0 {
-			ids := make([]string, len(confirmed))
-			attempts := make([]int, len(confirmed))
-			for i, j := range confirmed {
-				ids[i], attempts[i] = j.ArticleID, j.Attempt
-			}
-			if err := s.db.MarkEnqueuedMany(ctx, ids, attempts); err != nil {
-				s.log.Warn("mark enqueued", "err", err)
-			}
-		}
+	switch {
+	case len(jobs) > publishInline:
+		// A big batch: the committed rows are the acknowledgement. Publishing 10,000 jobs
+		// to a JetStream that fsyncs every write takes seconds, so it happens after the
+		// answer; if this process dies first, the reconciler publishes the rest (their
+		// enqueued_at stays NULL).
+		go s.publish(context.WithoutCancel(ctx), jobs)
+	case len(jobs) > 0:
+		s.publish(ctx, jobs)
 	}
 	return out, anyCreated, nil
+}
+
+// publishInline is the largest batch whose jobs are published before the API answers.
+const publishInline = 100
+
+// publish puts the extract jobs of committed articles on the queue and records which ones
+// the stream confirmed. A publish that fails is repeated by the reconciler.
+func (s *Server) publish(ctx context.Context, jobs []queue.Job) {
+	confirmed, err := s.q.PublishMany(ctx, queue.Extract, jobs)
+	if err != nil {
+		s.log.Warn("publish extract jobs; the reconciler will retry", "err", err, "confirmed", len(confirmed), "of", len(jobs))
+	}
+	if len(confirmed) == 0 {
+		return
+	}
+	ids := make([]string, len(confirmed))
+	attempts := make([]int, len(confirmed))
+	for i, j := range confirmed {
+		ids[i], attempts[i] = j.ArticleID, j.Attempt
+	}
+	if err := s.db.MarkEnqueuedMany(ctx, ids, attempts); err != nil {
+		s.log.Warn("mark enqueued", "err", err)
+	}
 }
 
 type draftJSON struct {

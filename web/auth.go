@@ -54,8 +54,9 @@ var errUnauthenticated = errors.New("unauthenticated")
 // authenticate resolves the caller from a bearer token.
 func (s *Server) authenticate(r *http.Request) (auth.Principal, error) {
 	h := r.Header.Get("Authorization")
-	token, ok := strings.CutPrefix(h, "Bearer ")
-	if !ok || token == "" {
+	// The scheme is case-insensitive (RFC 9110).
+	scheme, token, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
 		return auth.Principal{}, errUnauthenticated
 	}
 	p, err := s.db.Authenticate(r.Context(), strings.TrimSpace(token))

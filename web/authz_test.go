@@ -400,7 +400,9 @@ func secMatrix() []secRoute {
 		// Operations.
 		{pattern: "GET /healthz", access: accessPublic, ok: 200, prepare: secFixed("/healthz")},
 		{pattern: "GET /readyz", access: accessPublic, ok: 200, prepare: secFixed("/readyz")},
-		{pattern: "GET /metrics", access: accessPublic, ok: 200, prepare: secFixed("/metrics")},
+		// From another machine /metrics needs an admin token; scrapers on loopback need none
+		// (TestMetricsOpenOnLoopbackOnly).
+		{pattern: "GET /metrics", access: accessBearer, minRole: auth.Admin, ok: 200, prepare: secFixed("/metrics")},
 
 		// Review desk.
 		{pattern: "GET /static/", access: accessPublic, ok: 200, prepare: func(t *testing.T, _ *secFixture, _ *secCaller) secRequest {

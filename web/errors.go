@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"reflect"
+	"strings"
 
 	"newsdesk/store"
 )
@@ -60,5 +62,38 @@ func decode(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
 	if dec.More() {
 		return badRequest("malformed JSON: trailing data after the object")
 	}
+	if hasNUL(reflect.ValueOf(v)) {
+		return badRequest(`malformed JSON: text must not contain NUL characters (\u0000)`)
+	}
 	return nil
+}
+
+// hasNUL reports whether any string reachable from v holds a NUL byte: Postgres text cannot
+// store one, so it is refused here as a 400 rather than failing the INSERT as a 500.
+func hasNUL(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		return !v.IsNil() && hasNUL(v.Elem())
+	case reflect.String:
+		return strings.IndexByte(v.String(), 0) >= 0
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if hasNUL(v.Field(i)) {
+				return true
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			if hasNUL(v.Index(i)) {
+				return true
+			}
+		}
+	case reflect.Map:
+		for it := v.MapRange(); it.Next(); {
+			if hasNUL(it.Key()) || hasNUL(it.Value()) {
+				return true
+			}
+		}
+	}
+	return false
 }

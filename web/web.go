@@ -6,7 +6,9 @@ package web
 import (
 	"context"
 	"log/slog"
+	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"newsdesk/queue"
@@ -78,7 +80,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	m.HandleFunc("GET /readyz", s.readyz)
 	if s.cfg.Metrics != nil {
-		m.Handle("GET /metrics", s.cfg.Metrics)
+		m.Handle("GET /metrics", s.metricsAccess(s.cfg.Metrics))
 	}
 
 	// The review desk: HTML under /ui, assets under /static (web/ui.go).
@@ -87,7 +89,34 @@ func (s *Server) routes() {
 
 // Handler returns the server's root handler with its middleware.
 func (s *Server) Handler() http.Handler {
-	return s.recoverer(s.secureHeaders(s.mux))
+	return s.recoverer(s.secureHeaders(writeDeadline(s.mux)))
+}
+
+// writeDeadline bounds how long writing one response may take, so a client that never reads
+// cannot hold a connection forever; the event stream lives for minutes and sets its own.
+func writeDeadline(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/ui/events" {
+			_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(2 * time.Minute))
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// metricsAccess serves metrics to scrapers on this machine, and elsewhere only with an admin
+// token: they show volumes, spend and error kinds. (Prometheus sends a bearer token with
+// authorization: credentials_file.)
+func (s *Server) metricsAccess(h http.Handler) http.Handler {
+	admin := s.need(admin, h.ServeHTTP)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+			if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() && r.Header.Get("X-Forwarded-For") == "" {
+				h.ServeHTTP(w, r)
+				return
+			}
+		}
+		admin.ServeHTTP(w, r)
+	})
 }
 
 // HTTPServer returns an http.Server with timeouts and limits on every route.
@@ -105,16 +134,20 @@ func (s *Server) HTTPServer(addr string) *http.Server {
 	}
 }
 
+// readyz answers 200 when Postgres and NATS answer. The causes go to the log, not to the
+// public: a connection error names hosts, users and databases.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 	defer cancel()
 	if err := s.db.Ping(ctx); err != nil {
-		http.Error(w, "postgres: "+err.Error(), http.StatusServiceUnavailable)
+		s.log.Warn("not ready", "component", "postgres", "err", err)
+		http.Error(w, "postgres unavailable", http.StatusServiceUnavailable)
 		return
 	}
 	if s.cfg.Ready != nil {
 		if err := s.cfg.Ready(ctx); err != nil {
-			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+			s.log.Warn("not ready", "component", "nats", "err", err)
+			http.Error(w, "nats unavailable", http.StatusServiceUnavailable)
 			return
 		}
 	}
@@ -128,6 +161,9 @@ func (s *Server) secureHeaders(next http.Handler) http.Handler {
 		h.Set("Referrer-Policy", "same-origin")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+		if strings.HasPrefix(s.cfg.PublicURL, "https://") {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
 		next.ServeHTTP(w, r)
 	})
 }

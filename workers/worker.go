@@ -23,6 +23,7 @@ import (
 
 	"newsdesk/extract"
 	"newsdesk/llm"
+	"newsdesk/logctx"
 	"newsdesk/queue"
 	"newsdesk/store"
 )
@@ -240,6 +241,7 @@ func (w *Worker) handle(ctx context.Context, s queue.Stage, msg jetstream.Msg) {
 
 	ctx, cancel := context.WithTimeout(ctx, w.jobTimeout(s))
 	defer cancel()
+	ctx = logctx.With(ctx, "article_id", job.ArticleID, "stage", string(s), "attempt", job.Attempt)
 	stopBeat := w.heartbeat(ctx, s, msg, job, log)
 	switch s {
 	case queue.Extract:

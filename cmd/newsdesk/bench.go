@@ -16,6 +16,8 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 		return benchExtract(ctx, args[1:], stdout)
 	case "faithfulness":
 		return benchFaithfulness(ctx, args[1:], stdout)
+	case "pipeline":
+		return benchPipeline(ctx, args[1:], getenv, stdout, stderr)
 	case "portal":
 		return benchPortal(ctx, args[1:], getenv, stdout)
 	}

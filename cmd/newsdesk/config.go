@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"newsdesk/logctx"
 )
 
 // config is every setting, read from the environment once and passed down.
@@ -50,6 +52,7 @@ type config struct {
 	LLMPrices        string // "model=input/output,…" USD per million tokens
 	LLMReasoning     string // reasoning_effort for reasoning models
 	LLMNoThinking    bool   // chat_template_kwargs enable_thinking=false (Qwen3 on vLLM/llama.cpp)
+	MetricsAddr      string // worker processes: where to serve /metrics
 }
 
 // defaultModel is a current small OpenAI model; any OpenAI-compatible model name works.
@@ -132,6 +135,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		LLMPrices:        getenv("NEWSDESK_LLM_PRICES"),
 		LLMReasoning:     str("NEWSDESK_LLM_REASONING_EFFORT", ""),
 		LLMNoThinking:    boolean("NEWSDESK_LLM_DISABLE_THINKING"),
+		MetricsAddr:      str("NEWSDESK_METRICS_ADDR", ""),
 	}
 	if v := getenv("NEWSDESK_LLM_DAILY_BUDGET"); v != "" {
 		f, err := strconv.ParseFloat(v, 64)
@@ -185,8 +189,10 @@ func loadConfig(getenv func(string) string) (config, error) {
 
 func newLogger(c config, w io.Writer) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: c.LogLevel}
+	// logctx.Handler adds the job's article_id and stage to lines logged deep in llm and
+	// extract through the context.
 	if c.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		return slog.New(logctx.Handler{Handler: slog.NewJSONHandler(w, opts)})
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(logctx.Handler{Handler: slog.NewTextHandler(w, opts)})
 }

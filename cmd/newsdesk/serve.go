@@ -325,6 +325,25 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		if err != nil {
 			return err
 		}
+		if m == modeWorker && cfg.MetricsAddr != "" {
+			// A worker process opens no other port; this one lets Prometheus scrape its
+			// stage histograms and LLM counters.
+			mux := http.NewServeMux()
+			mux.Handle("GET /metrics", mx.Handler())
+			mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
+			ms := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+			mln, err := net.Listen("tcp", cfg.MetricsAddr)
+			if err != nil {
+				return fmt.Errorf("listen on %s (NEWSDESK_METRICS_ADDR): %w", cfg.MetricsAddr, err)
+			}
+			log.Info("worker metrics listening", "addr", mln.Addr().String())
+			wg.Go(func() {
+				if err := ms.Serve(mln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+					errc <- fmt.Errorf("metrics http: %w", err)
+				}
+			})
+			wg.Go(func() { <-runCtx.Done(); _ = ms.Close() })
+		}
 		wk := workers.New(d.db, d.q, wcfg)
 		wg.Go(func() {
 			if err := wk.Run(runCtx); err != nil {
