@@ -1,3 +1,5 @@
+//go:build unix
+
 package pgcluster
 
 import (
@@ -23,9 +25,6 @@ import (
 )
 
 const (
-	// Database is the database [Cluster.DSN] points at; [Start] creates it when missing.
-	Database = "newsdesk"
-
 	// superuser is the cluster's superuser, fixed by initdb -U whatever the OS user is.
 	superuser = "postgres"
 
@@ -43,11 +42,6 @@ const (
 	// shutdownGrace is how long an immediate shutdown gets before the server is killed.
 	shutdownGrace = 5 * time.Second
 )
-
-// ErrAlreadyRunning is returned by [Start] when a server that is not this process's child
-// still runs on the directory (another `newsdesk run`, or one that is still shutting down
-// after its parent died). The error names its pid.
-var ErrAlreadyRunning = errors.New("pgcluster: a server is already running on this directory")
 
 // previousServerWait is how long Start waits for a server that is not its child to leave
 // the directory (a variable so that tests need not wait as long).
@@ -424,17 +418,11 @@ func (c *Cluster) start(ctx context.Context, bin binaries, who runAs) error {
 	cmd.Dir = c.dataDir
 	cmd.Env = serverEnv()
 	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{
-		Credential: who.cred,
-		// Its own process group: a terminal's Ctrl-C goes to newsdesk, which stops the
-		// server after draining its workers.
-		Setpgid: true,
-		// If newsdesk dies, the server does a fast shutdown rather than live on unowned.
-		Pdeathsig: syscall.SIGINT,
-	}
+	cmd.SysProcAttr = serverProcAttr(who.cred)
 
-	// Pdeathsig fires when the *thread* that forked the child exits, so the goroutine that
-	// starts the server keeps its thread, and waits for the server, for the server's life.
+	// On Linux the server gets a signal when the *thread* that forked it exits (see
+	// serverProcAttr), so the goroutine that starts the server keeps its thread, and waits
+	// for the server, for the server's life.
 	started := make(chan error, 1)
 	done := make(chan struct{})
 	go func() {

@@ -13,9 +13,10 @@
 // parent of the directory; [Start] checks this first and says which directory blocks it.
 // Otherwise they run as the current user.
 //
-// The server is tied to the calling process: it gets SIGINT (a fast shutdown) if newsdesk dies,
-// and it runs in its own process group so that a Ctrl-C in a terminal reaches newsdesk first,
-// which can drain its workers before calling [Cluster.Stop].
+// The server is tied to the calling process: on Linux it gets SIGINT (a fast shutdown) if
+// newsdesk dies, and it runs in its own process group so that a Ctrl-C in a terminal reaches
+// newsdesk first, which can drain its workers before calling [Cluster.Stop]. On Windows,
+// [Start] returns [ErrUnsupported].
 //
 //	c, err := pgcluster.Start(ctx, filepath.Join(dataDir, "postgres"), logger)
 //	if err != nil {
