@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -387,4 +388,51 @@ func waitUntil(t testing.TB, d time.Duration, what string, cond func() bool) {
 
 func ctxTimeout(d time.Duration) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), d)
+}
+
+// workerWithMetrics starts `newsdesk worker` serving /metrics on a free port, and returns
+// the URL of that endpoint.
+func (s *services) workerWithMetrics(t testing.TB, name string, extra map[string]string) (*proc, string) {
+	t.Helper()
+	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	env := map[string]string{"NEWSDESK_METRICS_ADDR": addr}
+	for k, v := range extra {
+		env[k] = v
+	}
+	return s.worker(t, name, env), "http://" + addr + "/metrics"
+}
+
+// scrape fetches a Prometheus text endpoint, waiting up to 10s for it to come up.
+func scrape(t testing.TB, url string) string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get(url)
+		if err == nil {
+			b, rerr := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if rerr == nil && resp.StatusCode == http.StatusOK {
+				return string(b)
+			}
+			err = fmt.Errorf("%s: %v", resp.Status, rerr)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("scrape %s: %v", url, err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// metric returns the value of one series ("name{labels}", labels in the exposition's order)
+// in a scrape, or -1 when it is absent.
+func metric(body, series string) float64 {
+	for _, line := range strings.Split(body, "\n") {
+		if rest, ok := strings.CutPrefix(line, series+" "); ok {
+			f, err := strconv.ParseFloat(strings.Fields(rest)[0], 64)
+			if err == nil {
+				return f
+			}
+		}
+	}
+	return -1
 }

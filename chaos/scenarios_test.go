@@ -262,7 +262,7 @@ func TestSameURLConcurrently(t *testing.T) {
 func TestRedeliveryAfterSideEffect(t *testing.T) {
 	s, _ := setup(t, nil)
 	a := s.api(t, "api")
-	w := s.worker(t, "worker", map[string]string{"NEWSDESK_FAULTS": "skip-ack:0.5"})
+	w, metricsURL := s.workerWithMetrics(t, "worker", map[string]string{"NEWSDESK_FAULTS": "skip-ack:0.5"})
 	l := newLedger()
 	l.mustSubmit(t, a, s.adminToken, stories(s.pages, "skipack", 40), 40)
 	c := invariant(t, "delivered again after side effect", s, l, 2*time.Minute, llmPerArticle)
@@ -276,6 +276,14 @@ func TestRedeliveryAfterSideEffect(t *testing.T) {
 	}
 	if c.Drafts != 40 || s.llm.requests() != 40 {
 		t.Errorf("drafts = %d, LLM requests = %d; want 40 and 40 (a redelivery must not call the LLM again)", c.Drafts, s.llm.requests())
+	}
+	// The worker's own /metrics saw the redeliveries and the one LLM request per article.
+	body := scrape(t, metricsURL)
+	redelivered := metric(body, `newsdesk_redeliveries_total{stage="extract"}`) + metric(body, `newsdesk_redeliveries_total{stage="summarise"}`)
+	requests := metric(body, `newsdesk_llm_requests_total{author="llm",model="chaos-model"}`)
+	t.Logf("worker metrics: %g redeliveries, %g LLM requests", redelivered, requests)
+	if redelivered < 1 || requests != 40 {
+		t.Errorf("worker metrics: redeliveries = %g (want > 0), llm requests = %g (want 40)", redelivered, requests)
 	}
 }
 
@@ -299,7 +307,7 @@ func TestLLMSlowerThanAckWait(t *testing.T) {
 func TestPoisonJobs(t *testing.T) {
 	s, _ := setup(t, nil)
 	a := s.api(t, "api")
-	s.worker(t, "worker", nil)
+	_, metricsURL := s.workerWithMetrics(t, "worker", nil)
 	l := newLedger()
 	var urls []string
 	for i := range 5 {
@@ -309,6 +317,27 @@ func TestPoisonJobs(t *testing.T) {
 	c := invariant(t, "poison jobs (404, PDF, garbage LLM)", s, l, 2*time.Minute, llmPerArticle)
 	if c.Drafts != 5 || c.Failed != 15 {
 		t.Errorf("drafts = %d, failed = %d; want 5 and 15", c.Drafts, c.Failed)
+	}
+	// Both /metrics endpoints tell the same story: the API's gauges from Postgres, the
+	// worker's counters of what failed and why.
+	apiBody := scrape(t, a.base+"/metrics")
+	wBody := scrape(t, metricsURL)
+	for _, m := range []struct {
+		body, series string
+		want         float64
+	}{
+		{apiBody, `newsdesk_articles{status="draft"}`, 5},
+		{apiBody, `newsdesk_articles{status="failed"}`, 15},
+		{wBody, `newsdesk_fetch_errors_total{kind="http_status"}`, 5},
+		{wBody, `newsdesk_fetch_errors_total{kind="content_type"}`, 5},
+		{wBody, `newsdesk_llm_errors_total{class="unusable_answer"}`, 5},
+		{wBody, `newsdesk_stage_duration_seconds_count{outcome="failed",stage="extract"}`, 10},
+		{wBody, `newsdesk_stage_duration_seconds_count{outcome="failed",stage="summarise"}`, 5},
+		{wBody, `newsdesk_stage_duration_seconds_count{outcome="ok",stage="summarise"}`, 5},
+	} {
+		if got := metric(m.body, m.series); got != m.want {
+			t.Errorf("%s = %g, want %g", m.series, got, m.want)
+		}
 	}
 	for story, n := range s.llm.perStory() {
 		if n > llmPerArticle {
