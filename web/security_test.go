@@ -672,3 +672,38 @@ func TestReviewDeskFormsRefuseCrossSiteAndMissingCSRF(t *testing.T) {
 		t.Error("a proper approve did not approve; the refusals above prove nothing")
 	}
 }
+
+func TestMetricsNeedAdminExceptFromThisMachine(t *testing.T) {
+	f := newSecFixture(t, Config{})
+	for _, tt := range []struct {
+		name, remote, xff string
+		c                 *secCaller
+		want              int
+	}{
+		{"a local scraper", "127.0.0.1:50000", "", nil, 200},
+		{"a local IPv6 scraper", "[::1]:50000", "", nil, 200},
+		{"a request relayed by a local proxy", "127.0.0.1:50000", "203.0.113.9", nil, 401},
+		{"a remote caller without a token", "203.0.113.9:50000", "", nil, 401},
+		{"a remote editor", "203.0.113.9:50000", "", f.caller("the editor"), 403},
+		{"a remote caller claiming to be local", "203.0.113.9:50000", "127.0.0.1", nil, 401},
+		{"a remote admin", "203.0.113.9:50000", "", f.caller("the admin"), 200},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequestWithContext(t.Context(), http.MethodGet, "/metrics", nil)
+			r.RemoteAddr = tt.remote
+			if tt.xff != "" {
+				r.Header.Set("X-Forwarded-For", tt.xff)
+			}
+			if tt.c != nil {
+				r.Header.Set("Authorization", "Bearer "+tt.c.token)
+			}
+			w := f.serve(r)
+			if w.Code != tt.want {
+				t.Errorf("GET /metrics = %d, want %d", w.Code, tt.want)
+			}
+			if (w.Code == 200) != strings.Contains(w.Body.String(), secMetricsBody) {
+				t.Errorf("status %d with body %q", w.Code, w.Body.String())
+			}
+		})
+	}
+}
