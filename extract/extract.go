@@ -58,7 +58,7 @@ func Extract(htmlBytes []byte, pageURL *url.URL) (a *Article, err error) {
 	if sig.words > maxPageWords {
 		return nil, notArticle("The page has too much text to be a news article (%d words; newsdesk's limit is %d).", sig.words, maxPageWords)
 	}
-	text, node, rd, tm := mainText(doc, pageURL, sig)
+	text, node, rd, tm := mainText(doc, pageURL, sig, []string{m.h1, m.ogTitle, m.ldHeadline, m.title})
 	if body := structuredBody(m, text); body != "" {
 		text = body
 	}
@@ -160,9 +160,10 @@ func parseHTML(b []byte) (*html.Node, error) {
 // go-trafilatura on the page itself, with readability's result as trafilatura's fallback
 // candidate: trafilatura is the more precise of the two, and readability rescues the pages
 // where trafilatura finds too little. The text is then cleaned of the debris both leave
-// inside the article (see cleanText). It also returns readability's content node, which
+// inside the article (see cleanText); titles are the page's own headlines, to recognise the
+// headline repeated at the top of the text. It also returns readability's content node, which
 // keeps the page's links for the quality gate, and both libraries' view of the metadata.
-func mainText(doc *html.Node, pageURL *url.URL, sig *pageSignals) (string, *html.Node, readability.Article, trafilatura.Metadata) {
+func mainText(doc *html.Node, pageURL *url.URL, sig *pageSignals, titles []string) (string, *html.Node, readability.Article, trafilatura.Metadata) {
 	p := readability.NewParser()
 	rd, err := p.ParseAndMutate(dom.Clone(doc, true), pageURL)
 	if err != nil {
@@ -187,7 +188,7 @@ func mainText(doc *html.Node, pageURL *url.URL, sig *pageSignals) (string, *html
 	if err == nil && res != nil {
 		tm = res.Metadata
 	}
-	return cleanText(text, []string{tm.Title, rd.Title()}, sig.linkTexts), rd.Node, rd, tm
+	return cleanText(text, append(titles, tm.Title, rd.Title()), sig.linkTexts), rd.Node, rd, tm
 }
 
 // structuredBody returns the JSON-LD articleBody when the page's HTML holds little of the
