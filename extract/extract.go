@@ -85,7 +85,8 @@ const maxPageWords = 150_000
 const maxDepth = 160
 
 // prune removes what no extractor reads (scripts other than JSON-LD, styles, SVG drawings)
-// and returns the number of elements left and the deepest nesting.
+// and what a browser would not show (see hidden), and returns the number of elements left
+// and the deepest nesting.
 func prune(doc *html.Node) (elements, depth int) {
 	var walk func(*html.Node, int)
 	walk = func(x *html.Node, d int) {
@@ -93,23 +94,21 @@ func prune(doc *html.Node) (elements, depth int) {
 		for c := x.FirstChild; c != nil; {
 			next := c.NextSibling
 			if c.Type == html.ElementNode {
+				drop := false
 				switch c.DataAtom {
 				case atom.Style, atom.Svg:
+					drop = true
+				case atom.Script:
+					drop = !strings.EqualFold(strings.TrimSpace(attr(c, "type")), "application/ld+json")
+				case atom.Html, atom.Head, atom.Body:
+					// Anti-flicker snippets hide the whole body until scripts run.
+				default:
+					drop = hidden(c)
+				}
+				if drop {
 					x.RemoveChild(c)
 					c = next
 					continue
-				default:
-					if hidden(c) {
-						x.RemoveChild(c)
-						c = next
-						continue
-					}
-				case atom.Script:
-					if !strings.EqualFold(strings.TrimSpace(attr(c, "type")), "application/ld+json") {
-						x.RemoveChild(c)
-						c = next
-						continue
-					}
 				}
 				elements++
 			}
