@@ -293,12 +293,13 @@ func FromText(title, text string, pageURL *url.URL) (*Article, error) {
 }
 
 // normalizeText collapses white space inside lines, drops empty lines and separates the
-// remaining lines (paragraphs) with a blank line. Soft hyphens and zero-width characters,
-// invisible in a browser, are removed.
+// remaining lines (paragraphs) with a blank line. Soft hyphens, zero-width spaces and word
+// joiners, invisible in a browser, are removed; the zero-width (non-)joiners stay, as they
+// carry meaning in Persian, Indic scripts and emoji.
 func normalizeText(s string) string {
 	s = strings.Map(func(r rune) rune {
 		switch r {
-		case '\u00ad', '\u200b', '\u200c', '\u200d', '\u2060', '\ufeff':
+		case '\u00ad', '\u200b', '\u2060', '\ufeff':
 			return -1
 		case '\u00a0':
 			return ' '
