@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -243,4 +244,38 @@ func TestExtractUsesStructuredBodyOfScriptRenderedPages(t *testing.T) {
 			t.Errorf("Extract error = %v, want not_article", err)
 		}
 	})
+}
+
+// TestExtractConcurrent runs Extract from several goroutines, as the worker does; run with
+// -race it checks that the libraries share no unsynchronised state.
+func TestExtractConcurrent(t *testing.T) {
+	var pages [][]byte
+	for _, name := range []string{"article", "paywall", "listing", "error"} {
+		b, err := os.ReadFile(filepath.Join("testdata", name+".html"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages = append(pages, b)
+	}
+	want := make([]string, len(pages))
+	for i, p := range pages {
+		a, _ := Extract(p, nil)
+		if a != nil {
+			want[i] = a.Text
+		}
+	}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for k := range 8 {
+				i := (g + k) % len(pages)
+				a, _ := Extract(pages[i], nil)
+				if got := ""; a != nil && a.Text != want[i] {
+					got = a.Text
+					t.Errorf("concurrent Extract of page %d differs:\n%s", i, got)
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
