@@ -15,12 +15,13 @@ import (
 	"time"
 )
 
-// Defaults for [FetchOptions] zero values.
+// Defaults for [FetchOptions] zero values. The user agent names newsdesk honestly; a
+// deployment can add its contact URL through FetchOptions.UserAgent.
 const (
 	DefaultMaxBytes     = 5 << 20
 	DefaultTimeout      = 30 * time.Second
 	DefaultMaxRedirects = 5
-	DefaultUserAgent    = "newsdesk/1 (+https://github.com/newsdesk/newsdesk; article summaries for a newsroom)"
+	DefaultUserAgent    = "newsdesk/1 (newsroom article summariser; fetches one page per submitted link)"
 
 	dialTimeout           = 5 * time.Second
 	tlsTimeout            = 5 * time.Second
