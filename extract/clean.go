@@ -96,6 +96,8 @@ func cleanText(text string, titles []string, links map[string]bool) string {
 			keep[i] = false
 		case words[i] <= 8 && isShareBar(p):
 			keep[i] = false
+		case words[i] >= 4 && isLink(i) && isHeadlineLike(p, words[i]) && p == strings.ToUpper(p):
+			keep[i] = false // a shouted link to another story ("CLICK HERE TO GET THE APP")
 		case (i >= len(paras)-3 || i < 4) && words[i] <= 10 && (isByline(p) || isDateline(p)):
 			keep[i] = false
 		}

@@ -9,9 +9,10 @@ func TestCleanText(t *testing.T) {
 	body := "The council approved the barrier on Thursday after a long debate about cost and height, and work starts in the autumn."
 	body2 := "Residents welcomed the vote but asked the council to keep the riverside footpath open during the eighteen months of construction."
 	links := map[string]bool{
-		normTitle("Floods close Mill Street again"):        true,
-		normTitle("Council budget: what changes in April"): true,
-		normTitle("Railway bridge repairs delayed"):        true,
+		normTitle("Floods close Mill Street again"):              true,
+		normTitle("Council budget: what changes in April"):       true,
+		normTitle("Railway bridge repairs delayed"):              true,
+		normTitle("MAYOR SAYS BARRIER WILL BE FINISHED BY 2028"): true,
 	}
 	titles := []string{"Council approves flood barrier", "Council approves flood barrier | The Valley Courier"}
 	for _, tt := range []struct {
@@ -53,6 +54,12 @@ func TestCleanText(t *testing.T) {
 			paras:      []string{body, "READ MORE: Floods close Mill Street again", "Whatsapp Facebook Pinterest Email", body2},
 			want:       []string{body, body2},
 			mustRemove: []string{"READ MORE", "Whatsapp"},
+		},
+		{
+			name:       "a shouted link to another story goes, shouted reporting stays",
+			paras:      []string{body, "MAYOR SAYS BARRIER WILL BE FINISHED BY 2028", body2, "UPDATE: THE VOTE WAS DELAYED BY AN HOUR"},
+			want:       []string{body, body2, "UPDATE: THE VOTE WAS DELAYED BY AN HOUR"},
+			mustRemove: []string{"MAYOR SAYS"},
 		},
 		{
 			name:       "linked headlines at the very end go",
