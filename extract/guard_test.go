@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/netip"
 	"strings"
 	"sync/atomic"
@@ -272,5 +273,31 @@ func TestGuardControlHook(t *testing.T) {
 	}
 	if n := accepted.Load(); n != 0 {
 		t.Errorf("the listener accepted %d connections, want 0", n)
+	}
+}
+
+// TestFetchIgnoresProxyEnvironment checks that proxies from the environment are not used:
+// with a proxy, the guard would check the proxy's address instead of the target's.
+func TestFetchIgnoresProxyEnvironment(t *testing.T) {
+	proxyPort, proxied := countingListener(t, "127.0.0.1:0")
+	t.Setenv("HTTP_PROXY", fmt.Sprintf("http://127.0.0.1:%d", proxyPort))
+	t.Setenv("HTTPS_PROXY", fmt.Sprintf("http://127.0.0.1:%d", proxyPort))
+	t.Setenv("NO_PROXY", "")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.Write([]byte("<p>direct</p>"))
+	}))
+	defer srv.Close()
+	port := srv.Listener.Addr().(*net.TCPAddr).Port
+	f := NewFetcher(FetchOptions{AllowPrivate: true, lookup: fakeDNS(nil)})
+	p, err := f.Fetch(t.Context(), fmt.Sprintf("http://news.example.com:%d/", port))
+	if err != nil {
+		t.Fatalf("Fetch: %v", err)
+	}
+	if !strings.Contains(string(p.HTML), "direct") {
+		t.Errorf("Fetch = %q, want the page served directly", p.HTML)
+	}
+	if n := proxied.Load(); n != 0 {
+		t.Errorf("the proxy from the environment received %d connections, want 0", n)
 	}
 }
