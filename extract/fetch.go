@@ -192,8 +192,8 @@ func (f *Fetcher) Fetch(ctx context.Context, rawURL string) (*Page, error) {
 		return nil, statusError(resp.StatusCode)
 	}
 	ct := resp.Header.Get("Content-Type")
-	mt, params, _ := mime.ParseMediaType(ct)
-	if mt != "" {
+	if mt, _, _ := mime.ParseMediaType(ct); mt != "" {
+		// Refuse a declared PDF or image before reading it.
 		if e := checkMediaType(mt); e != nil {
 			return nil, e
 		}
@@ -208,15 +208,27 @@ func (f *Fetcher) Fetch(ctx context.Context, rawURL string) (*Page, error) {
 	if int64(len(body)) > f.opts.MaxBytes {
 		return nil, tooLarge(f.opts.MaxBytes)
 	}
+	p, e := decodePage(ct, body)
+	if e != nil {
+		return nil, e
+	}
+	p.URL = final
+	return p, nil
+}
+
+// decodePage checks that a response with Content-Type ct (possibly empty or malformed) is an
+// HTML page, sniffing the body as browsers do when no usable type is declared, and decodes
+// the body to UTF-8.
+func decodePage(ct string, body []byte) (*Page, *Error) {
+	mt, params, _ := mime.ParseMediaType(ct)
 	if mt == "" {
-		// No declared type: sniff, as browsers do.
 		ct = http.DetectContentType(body)
 		mt, params, _ = mime.ParseMediaType(ct)
-		if e := checkMediaType(mt); e != nil {
-			return nil, e
-		}
 	}
-	return &Page{URL: final, ContentType: ct, HTML: decodeHTML(body, params["charset"])}, nil
+	if e := checkMediaType(mt); e != nil {
+		return nil, e
+	}
+	return &Page{ContentType: ct, HTML: decodeHTML(body, params["charset"])}, nil
 }
 
 // classify turns a transport error into an *Error.

@@ -2,6 +2,7 @@ package extract
 
 import (
 	"errors"
+	"mime"
 	"net/netip"
 	"net/url"
 	"strings"
@@ -87,6 +88,35 @@ func FuzzGuardURL(f *testing.F) {
 		}
 		if a, err := netip.ParseAddr(strings.Trim(host, "[]")); err == nil && !publicAddr(a) {
 			t.Fatalf("checkURL accepted %q (%s)", raw, a)
+		}
+	})
+}
+
+// FuzzDecodePage checks the fetcher's content-type and charset handling together: any
+// Content-Type header and body either give an HTML page in valid UTF-8 or a content_type
+// error with a reason.
+func FuzzDecodePage(f *testing.F) {
+	f.Add("text/html; charset=iso-8859-1", []byte("<p>Caf\xe9</p>"))
+	f.Add("", []byte("%PDF-1.7"))
+	f.Add("", []byte("<!DOCTYPE html><p>hi</p>"))
+	f.Add("application/xhtml+xml;charset=\"shift_jis\"", []byte("<p>\x93\x8c</p>"))
+	f.Add("text/html; charset", []byte("<p>malformed header</p>"))
+	f.Add("image/png", []byte("\x89PNG\r\n"))
+	f.Add("TEXT/HTML; CHARSET=UTF-16LE", []byte("<\x00p\x00>\x00"))
+	f.Fuzz(func(t *testing.T, ct string, body []byte) {
+		p, e := decodePage(ct, body)
+		if e != nil {
+			if e.Kind != KindContentType || e.Reason == "" {
+				t.Fatalf("decodePage(%q) error %+v, want a content_type error with a reason", ct, e)
+			}
+			return
+		}
+		if !utf8.Valid(p.HTML) {
+			t.Fatalf("decodePage(%q, %q) HTML is not valid UTF-8", ct, body)
+		}
+		mt, _, _ := mime.ParseMediaType(p.ContentType)
+		if mt != "text/html" && mt != "application/xhtml+xml" {
+			t.Fatalf("decodePage(%q) accepted type %q", ct, p.ContentType)
 		}
 	})
 }
