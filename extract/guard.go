@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"golang.org/x/net/idna"
 )
 
 // deniedPrefixes are the address ranges a default Fetcher never connects to: everything that
@@ -176,7 +178,17 @@ func (g *guard) checkURL(u *url.URL) *Error {
 	if u.Opaque != "" {
 		return errorf(KindBadURL, nil, "The address %q is malformed.", shorten(u.String()))
 	}
-	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+	host := strings.ToLower(u.Hostname())
+	if !isASCII(host) && !strings.Contains(host, ":") {
+		// Check the name the transport will resolve: IDNA maps "①②⑦.0.0.1" and
+		// "127。0。0。1" to 127.0.0.1, as net/http does before dialing.
+		ascii, err := idna.Lookup.ToASCII(host)
+		if err != nil {
+			return errorf(KindBadURL, err, "The address %q has an invalid international domain name.", shorten(u.String()))
+		}
+		host = ascii
+	}
+	host = strings.TrimSuffix(host, ".")
 	if host == "" {
 		return errorf(KindBadURL, nil, "The address %q has no host name.", shorten(u.String()))
 	}
@@ -288,6 +300,15 @@ func parseLooseIPv4(host string) (netip.Addr, bool) {
 	}
 	v |= last
 	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}), true
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 func shorten(s string) string {

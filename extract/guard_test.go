@@ -90,6 +90,8 @@ func TestGuardRefusesHostileURLs(t *testing.T) {
 		{"http://0.0.0.0:" + P + "/", private + " (0.0.0.0)"},
 		{"http://0:" + P + "/", private + " (0.0.0.0)"},
 		{"http://[::]:" + P + "/", private + " (::)"},
+		{"http://①②⑦.0.0.1:" + P + "/", private + " (127.0.0.1)"}, // IDNA maps enclosed digits to 127
+		{"http://127。0。0。1:" + P + "/", private + " (127.0.0.1)"}, // ideographic full stops
 		// Private, shared and link-local ranges, cloud metadata.
 		{"http://10.0.0.1/", private},
 		{"http://10.255.255.255/", private},
