@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"golang.org/x/net/idna"
 )
 
 // FuzzExtract feeds arbitrary bytes to Extract: it must not panic (Extract recovers the
@@ -70,7 +72,8 @@ func FuzzDecodeHTML(f *testing.F) {
 // through never names a non-public IP address, and checking never panics.
 func FuzzGuardURL(f *testing.F) {
 	for _, s := range []string{"http://127.0.0.1/", "http://2130706433/", "http://0x7f.1/", "http://[::ffff:10.0.0.1]/",
-		"http://example.com/", "https://8.8.8.8/", "http://0177.0.0.01/", "http://1.2.3/", "http://[fe80::1%25lo]/", "http://a@b/"} {
+		"http://example.com/", "https://8.8.8.8/", "http://0177.0.0.01/", "http://1.2.3/", "http://[fe80::1%25lo]/", "http://a@b/",
+		"http://①②⑦.0.0.1/", "http://127。0。0。1/", "http://ⅰⅹ.example/"} {
 		f.Add(s)
 	}
 	g := &guard{ports: []uint16{80, 443}}
@@ -83,6 +86,9 @@ func FuzzGuardURL(f *testing.F) {
 			return
 		}
 		host := u.Hostname()
+		if ascii, err := idna.Lookup.ToASCII(host); err == nil {
+			host = ascii // what net/http will resolve
+		}
 		if a, ok := parseIPHost(host); ok && !publicAddr(a) {
 			t.Fatalf("checkURL accepted %q, whose host %q is the non-public address %s", raw, host, a)
 		}
