@@ -15,9 +15,12 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"runtime"
 	"runtime/pprof"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -37,8 +40,10 @@ import (
 const benchDefaultDatabaseURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
 
 // benchPortal measures GET /api/v1/published/{id} against a minimal net/http handler serving
-// the same bytes, with the same load generator, in the same process, on loopback. It sets up
-// a temporary database with one approved article and drops it afterwards.
+// the same bytes, with the same load generator, on loopback: wrk when it is installed (a
+// separate, cheap C client, so the servers' own cost shows), else a built-in Go client in
+// this process. It sets up a temporary database with one approved article, served from the
+// live portal cache as in production, and drops the database afterwards.
 func benchPortal(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("bench portal", flag.ContinueOnError)
 	conns := fs.Int("c", 64, "concurrent keep-alive connections")
@@ -47,11 +52,24 @@ func benchPortal(ctx context.Context, args []string, getenv func(string) string,
 	rounds := fs.Int("rounds", 4, "runs per target, alternating so that both see the same machine; totals are reported")
 	warm := fs.Duration("warmup", 500*time.Millisecond, "unmeasured load before each run")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the portal runs to this file")
+	generator := fs.String("generator", "auto", "load generator: go (built in), wrk (Debian's wrk, another process), or auto: wrk when installed")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
 	if *conns < 1 || *rounds < 1 || *maxReq < 1 {
 		return errors.New("bench portal: -c, -rounds and -requests must be positive")
+	}
+	wrk := ""
+	switch *generator {
+	case "go":
+	case "wrk", "auto":
+		p, err := exec.LookPath("wrk")
+		if err != nil && *generator == "wrk" {
+			return errors.New("bench portal: wrk is not installed (apt-get install -y wrk), or use -generator go")
+		}
+		wrk = p
+	default:
+		return errUsage
 	}
 
 	admin := getenv("DATABASE_URL")
@@ -112,15 +130,27 @@ func benchPortal(ctx context.Context, args []string, getenv func(string) string,
 
 	fmt.Fprintf(stdout, "bench portal: GET %s (%d-byte JSON body), %d keep-alive connections, loopback, GOMAXPROCS=%d, %d CPUs\n",
 		path, len(body), *conns, runtime.GOMAXPROCS(0), runtime.NumCPU())
-	fmt.Fprintf(stdout, "load generator: built-in Go HTTP/1.1 client (one goroutine per connection, raw net.Conn, no pipelining), in the same process as both servers\n")
-	fmt.Fprintf(stdout, "%d rounds of %v per target (at most %d requests each), alternating, each after %v warm-up; totals over all rounds\n\n",
-		*rounds, *dur, *maxReq, *warm)
+	load := func(addr string, d time.Duration) (loadResult, error) {
+		return runLoad(ctx, addr, path, *conns, d, *maxReq)
+	}
+	if wrk != "" {
+		fmt.Fprintf(stdout, "load generator: %s -t1 -c%d (one thread, epoll, another process); CPU per request counts wrk's CPU too\n", wrk, *conns)
+		fmt.Fprintf(stdout, "%d rounds of %v per target, alternating, each after %v warm-up; req/s over all rounds, p50/p99 the median round's\n\n",
+			*rounds, *dur, *warm)
+		load = func(addr string, d time.Duration) (loadResult, error) {
+			return runWrk(ctx, wrk, "http://"+addr+path, *conns, d)
+		}
+	} else {
+		fmt.Fprintf(stdout, "load generator: built-in Go HTTP/1.1 client (one goroutine per connection, raw net.Conn, no pipelining), in the same process as both servers\n")
+		fmt.Fprintf(stdout, "%d rounds of %v per target (at most %d requests each), alternating, each after %v warm-up; totals over all rounds\n\n",
+			*rounds, *dur, *maxReq, *warm)
+	}
 
 	targets := []struct{ name, addr string }{{"minimal net/http handler", minimalAddr}, {"newsdesk portal route", portalAddr}}
 	results := make([][]loadResult, len(targets))
 	for round := 0; round < *rounds; round++ {
 		for i, t := range targets {
-			if _, err := runLoad(ctx, t.addr, path, *conns, *warm, *maxReq); err != nil {
+			if _, err := load(t.addr, *warm); err != nil {
 				return err
 			}
 			if i == 1 && *cpuProfile != "" && round == 0 {
@@ -131,8 +161,9 @@ func benchPortal(ctx context.Context, args []string, getenv func(string) string,
 				pprof.StartCPUProfile(f)
 			}
 			cpu0 := processCPU()
-			res, err := runLoad(ctx, t.addr, path, *conns, *dur, *maxReq)
-			res.cpu = processCPU() - cpu0
+			res, err := load(t.addr, *dur)
+			res.serverCPU = processCPU() - cpu0
+			res.cpu += res.serverCPU
 			if i == 1 && *cpuProfile != "" && round == 0 {
 				pprof.StopCPUProfile()
 			}
@@ -154,11 +185,14 @@ func benchPortal(ctx context.Context, args []string, getenv func(string) string,
 			t.name, tot[i].rps(), tot[i].p50, tot[i].p99, tot[i].cpuPerReq(), tot[i].n, tot[i].errors)
 	}
 	ratio := tot[1].rps() / tot[0].rps()
-	// CPU time per request (server and load generator together, from getrusage) does not
-	// depend on how much of the machine other processes take: on an idle machine the
-	// requests/s ratio tends to the inverse ratio of these.
-	fmt.Fprintf(stdout, "cpu/req ratio minimal/portal: %.3f (the requests/s ratio this machine would show if idle)\n",
-		float64(tot[0].cpuPerReq())/float64(tot[1].cpuPerReq()))
+	// CPU time per request (from getrusage) depends far less than requests/s on how much of
+	// the machine other processes take.
+	fmt.Fprintf(stdout, "cpu/req ratio minimal/portal: %.3f (all processes)", float64(tot[0].cpuPerReq())/float64(tot[1].cpuPerReq()))
+	if wrk != "" {
+		fmt.Fprintf(stdout, "; server alone: minimal %v, portal %v per request, ratio %.3f",
+			tot[0].serverCPUPerReq(), tot[1].serverCPUPerReq(), float64(tot[0].serverCPUPerReq())/float64(tot[1].serverCPUPerReq()))
+	}
+	fmt.Fprintln(stdout)
 	verdict := "PASS"
 	if ratio < 0.85 || tot[1].p99 >= 10*time.Millisecond || tot[1].errors > 0 {
 		verdict = "FAIL"
@@ -167,19 +201,95 @@ func benchPortal(ctx context.Context, args []string, getenv func(string) string,
 	return nil
 }
 
-// merge sums rounds: requests over time, and percentiles over every request's latency.
+// merge sums rounds: requests over time, and percentiles over every request's latency (or,
+// from wrk, which reports percentiles only, the median round's).
 func merge(rs []loadResult) loadResult {
 	var m loadResult
+	var p50s, p99s []time.Duration
 	for _, r := range rs {
 		m.n += r.n
 		m.errors += r.errors
 		m.elapsed += r.elapsed
 		m.cpu += r.cpu
+		m.serverCPU += r.serverCPU
 		m.lat = append(m.lat, r.lat...)
+		p50s, p99s = append(p50s, r.p50), append(p99s, r.p99)
 	}
-	slices.Sort(m.lat)
-	m.p50, m.p99 = percentile(m.lat, 50), percentile(m.lat, 99)
+	if len(m.lat) > 0 {
+		slices.Sort(m.lat)
+		m.p50, m.p99 = percentile(m.lat, 50), percentile(m.lat, 99)
+	} else {
+		slices.Sort(p50s)
+		slices.Sort(p99s)
+		m.p50, m.p99 = p50s[len(p50s)/2], p99s[len(p99s)/2]
+	}
 	return m
+}
+
+// runWrk runs wrk against url for d and reads its summary.
+func runWrk(ctx context.Context, wrk, url string, conns int, d time.Duration) (loadResult, error) {
+	secs := max(1, int(d.Round(time.Second)/time.Second))
+	cmd := exec.CommandContext(ctx, wrk, "-t1", "-c"+strconv.Itoa(conns), "-d"+strconv.Itoa(secs)+"s", "--latency", url)
+	start := time.Now()
+	out, err := cmd.Output()
+	elapsed := time.Since(start)
+	if err != nil {
+		return loadResult{}, fmt.Errorf("bench portal: wrk: %w", err)
+	}
+	res, err := parseWrk(string(out))
+	if err != nil {
+		return loadResult{}, fmt.Errorf("bench portal: wrk: %w\n%s", err, out)
+	}
+	if res.elapsed == 0 {
+		res.elapsed = elapsed
+	}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		res.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	return res, nil
+}
+
+// parseWrk reads wrk --latency output: "N requests in 2.00s", the 50% and 99% lines, and
+// error counts.
+func parseWrk(out string) (loadResult, error) {
+	var r loadResult
+	var haveN bool
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(line)
+		switch {
+		case len(f) >= 4 && f[1] == "requests" && f[2] == "in":
+			n, err := strconv.Atoi(f[0])
+			if err != nil {
+				return r, err
+			}
+			r.n, haveN = n, true
+			if d, err := time.ParseDuration(strings.TrimSuffix(f[3], ",")); err == nil {
+				r.elapsed = d
+			}
+		case len(f) == 2 && (f[0] == "50%" || f[0] == "99%"):
+			d, err := time.ParseDuration(strings.Replace(f[1], "us", "µs", 1))
+			if err != nil {
+				return r, err
+			}
+			if f[0] == "50%" {
+				r.p50 = d
+			} else {
+				r.p99 = d
+			}
+		case strings.HasPrefix(strings.TrimSpace(line), "Non-2xx or 3xx responses:") && len(f) > 0:
+			n, _ := strconv.Atoi(f[len(f)-1])
+			r.errors += n
+		case strings.HasPrefix(strings.TrimSpace(line), "Socket errors:"):
+			for _, x := range f[2:] {
+				n, _ := strconv.Atoi(strings.TrimSuffix(x, ","))
+				r.errors += n
+			}
+		}
+	}
+	if !haveN || r.p99 == 0 {
+		return r, errors.New("unexpected output")
+	}
+	return r, nil
 }
 
 func percentile(sorted []int32, p int) time.Duration {
@@ -305,18 +415,23 @@ func benchFetch(ctx context.Context, u string) ([]byte, error) {
 type loadResult struct {
 	n, errors int
 	elapsed   time.Duration
-	cpu       time.Duration // process CPU time (user + system) during the run
+	cpu       time.Duration // CPU time (user + system) of the servers and the load generator
+	serverCPU time.Duration // of this process: the servers, and the Go load generator if used
 	p50, p99  time.Duration
 	lat       []int32 // every request's latency in µs, sorted
 }
 
 func (r loadResult) rps() float64 { return float64(r.n) / r.elapsed.Seconds() }
 
-func (r loadResult) cpuPerReq() time.Duration {
-	if r.n == 0 {
+func (r loadResult) cpuPerReq() time.Duration { return perReq(r.cpu, r.n) }
+
+func (r loadResult) serverCPUPerReq() time.Duration { return perReq(r.serverCPU, r.n) }
+
+func perReq(d time.Duration, n int) time.Duration {
+	if n == 0 {
 		return 0
 	}
-	return (r.cpu / time.Duration(r.n)).Round(100 * time.Nanosecond)
+	return (d / time.Duration(n)).Round(100 * time.Nanosecond)
 }
 
 // processCPU is the CPU time this process has used so far.
