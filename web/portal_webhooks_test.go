@@ -101,7 +101,7 @@ func TestWebhookDeliveriesAreListedWithTheirResult(t *testing.T) {
 	}
 	_, js := testenv.NATS(t)
 	stream, prefix := testenv.StreamNames(t, js)
-	d, err := webhooks.New(t.Context(), env.db, js, webhooks.Config{Stream: stream, Subject: prefix + ".deliver", Poll: 50 * time.Millisecond})
+	d, err := webhooks.New(t.Context(), env.db, js, webhooks.Config{Stream: stream, Subject: prefix + ".deliver", Poll: 50 * time.Millisecond, AllowLoopback: true})
 	if err != nil {
 		t.Fatal(err)
 	}

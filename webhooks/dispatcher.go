@@ -10,10 +10,12 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -45,8 +47,12 @@ type Config struct {
 	// StallGrace is how long past its retry time a pending delivery may stay silent before
 	// its message is taken for lost and published again [10m].
 	StallGrace time.Duration
-	Client     *http.Client // [Timeout, no redirects, no proxy]
-	Logger     *slog.Logger
+	// AllowLoopback lets deliveries reach loopback addresses (NEWSDESK_WEBHOOK_ALLOW_LOOPBACK;
+	// tests and single-machine set-ups). Link-local and cloud metadata addresses are always
+	// refused: they are never a webhook receiver.
+	AllowLoopback bool
+	Client        *http.Client // [Timeout, no redirects, no proxy, guarded dialer]
+	Logger        *slog.Logger
 }
 
 func (c Config) withDefaults() Config {
@@ -76,7 +82,7 @@ func (c Config) withDefaults() Config {
 		c.StallGrace = 10 * time.Minute
 	}
 	if c.Client == nil {
-		c.Client = newClient(c.Timeout)
+		c.Client = newClient(c.Timeout, c.AllowLoopback)
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -86,12 +92,30 @@ func (c Config) withDefaults() Config {
 
 // newClient fetches admin-configured URLs: still with a deadline on every step and without
 // following redirects, so that a target cannot hold a slot or bounce the body elsewhere.
-func newClient(timeout time.Duration) *http.Client {
+// metadataV6 is the IPv6 address of AWS's instance metadata service.
+var metadataV6 = netip.MustParseAddr("fd00:ec2::254")
+
+// newClient is the delivery client. Targets are set by admins, but a stolen admin token must
+// not turn webhooks into a way to read cloud metadata or probe this machine's ports: the
+// dialer refuses those addresses whatever name resolves to them. Private network addresses
+// stay allowed, since receivers often live on the newsroom's own network.
+func newClient(timeout time.Duration, allowLoopback bool) *http.Client {
+	dialer := &net.Dialer{Timeout: min(timeout, 5*time.Second), Control: func(_, address string, _ syscall.RawConn) error {
+		ap, err := netip.ParseAddrPort(address)
+		if err != nil {
+			return err
+		}
+		a := ap.Addr().Unmap()
+		if (a.IsLoopback() && !allowLoopback) || a.IsLinkLocalUnicast() || a.IsUnspecified() || a.IsMulticast() || a == metadataV6 {
+			return fmt.Errorf("webhooks: %s is a loopback, link-local or metadata address: refused", a)
+		}
+		return nil
+	}}
 	return &http.Client{
 		Timeout: timeout,
 		Transport: &http.Transport{
 			Proxy:                 nil,
-			DialContext:           (&net.Dialer{Timeout: min(timeout, 5*time.Second)}).DialContext,
+			DialContext:           dialer.DialContext,
 			TLSHandshakeTimeout:   min(timeout, 5*time.Second),
 			ResponseHeaderTimeout: timeout,
 			MaxIdleConnsPerHost:   2,

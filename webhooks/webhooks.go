@@ -95,5 +95,6 @@ func ConfigFromEnv(getenv func(string) string) Config {
 		}
 	}
 	c.Secret = getenv("NEWSDESK_WEBHOOK_SECRET")
+	c.AllowLoopback = strings.EqualFold(getenv("NEWSDESK_WEBHOOK_ALLOW_LOOPBACK"), "true")
 	return c
 }

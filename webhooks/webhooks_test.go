@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -72,6 +73,7 @@ func setupStream(t *testing.T, cfg webhooks.Config) (*store.DB, jetstream.Stream
 	stream, prefix := testenv.StreamNames(t, js)
 	cfg.Stream, cfg.Subject = stream, prefix+".deliver"
 	cfg.Poll = 50 * time.Millisecond
+	cfg.AllowLoopback = true // the receivers are httptest servers on 127.0.0.1
 	cfg.Logger = slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	d, err := webhooks.New(t.Context(), db, js, cfg)
 	if err != nil {
@@ -298,4 +300,27 @@ func TestALostMessageIsPublishedAgain(t *testing.T) {
 		ds := deliveriesTo(t, db, target.URL)
 		return len(ds) == 1 && ds[0].Status == store.DeliveryDelivered && ds[0].Attempts == 2
 	})
+}
+
+func TestDeliveriesNeverReachMetadataOrLoopbackByDefault(t *testing.T) {
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+	defer srv.Close()
+	c := webhooks.ConfigFromEnv(func(string) string { return "" })
+	if c.AllowLoopback {
+		t.Fatal("loopback allowed by default")
+	}
+	client := webhooks.NewClientForTest(time.Second, false)
+	for _, target := range []string{srv.URL, "http://169.254.169.254/latest/meta-data/", "http://[::1]:1/"} {
+		resp, err := client.Post(target, "application/json", strings.NewReader("{}"))
+		if err == nil {
+			resp.Body.Close()
+			t.Errorf("POST %s went through", target)
+		} else if !strings.Contains(err.Error(), "refused") {
+			t.Errorf("POST %s: %v, want a refusal", target, err)
+		}
+	}
+	if hits.Load() != 0 {
+		t.Fatalf("the loopback receiver was reached %d times", hits.Load())
+	}
 }

@@ -30,6 +30,7 @@ import (
 	"newsdesk/schema"
 	"newsdesk/store"
 	"newsdesk/web"
+	"newsdesk/webhooks"
 	"newsdesk/workers"
 )
 
@@ -275,6 +276,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 				return nil
 			},
 		})
+		wg.Go(func() {
+			if err := srv.RunPortalCache(runCtx); err != nil {
+				errc <- err
+			}
+		})
 		hs := srv.HTTPServer(cfg.Addr)
 		ln, err := net.Listen("tcp", cfg.Addr)
 		if err != nil {
@@ -352,6 +358,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		})
 		rec := &workers.Reconciler{DB: d.db, Queue: d.q, Interval: cfg.ReconcileEvery, RepublishAfter: cfg.RepublishAfter, Logger: log}
 		wg.Go(func() { rec.Run(runCtx) })
+		whCfg := webhooks.ConfigFromEnv(getenv)
+		whCfg.Logger, whCfg.Replicas = log, d.q.Config().Replicas
+		wh, err := webhooks.New(ctx, d.db, d.q.JetStream(), whCfg)
+		if err != nil {
+			return err
+		}
+		wg.Go(func() { _ = wh.Run(runCtx) })
 	}
 
 	select {
