@@ -165,20 +165,11 @@ func (db *DB) List(ctx context.Context, p ListParams) ([]Article, error) {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
 	q += " ORDER BY created_at DESC, id DESC LIMIT " + arg(p.Limit)
-	rows, err := db.pool.Query(ctx, q, args...)
+	out, err := collect(ctx, db, scanArticle, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list articles: %w", err)
 	}
-	defer rows.Close()
-	var out []Article
-	for rows.Next() {
-		a, err := scanArticle(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list articles: %w", err)
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Counts returns the number of articles in each status.

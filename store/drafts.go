@@ -75,20 +75,11 @@ func (db *DB) GetDraft(ctx context.Context, id string, version int) (Draft, erro
 
 // Drafts returns every version of an article's summary, oldest first.
 func (db *DB) Drafts(ctx context.Context, id string) ([]Draft, error) {
-	rows, err := db.pool.Query(ctx, `SELECT `+draftColumns+` FROM drafts WHERE article_id = $1 ORDER BY version`, id)
+	out, err := collect(ctx, db, scanDraft, `SELECT `+draftColumns+` FROM drafts WHERE article_id = $1 ORDER BY version`, id)
 	if err != nil {
 		return nil, fmt.Errorf("list drafts %s: %w", id, err)
 	}
-	defer rows.Close()
-	var out []Draft
-	for rows.Next() {
-		d, err := scanDraft(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list drafts %s: %w", id, err)
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // insertDraft adds version current+1. With d.Generation set, a second machine-written draft

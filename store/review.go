@@ -272,18 +272,9 @@ func (db *DB) ListPublished(ctx context.Context, p PublishedParams) ([]Published
 	}
 	args = append(args, p.Limit)
 	q += fmt.Sprintf(` ORDER BY a.approved_at DESC, a.id DESC LIMIT $%d`, len(args))
-	rows, err := db.pool.Query(ctx, q, args...)
+	out, err := collect(ctx, db, scanPublished, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list published: %w", err)
 	}
-	defer rows.Close()
-	var out []Published
-	for rows.Next() {
-		p, err := scanPublished(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list published: %w", err)
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return out, nil
 }

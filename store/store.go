@@ -98,3 +98,12 @@ func (db *DB) IfLeader(ctx context.Context, key int64, fn func(context.Context) 
 	defer conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, key) //nolint:errcheck // released with the session anyway
 	return true, fn(ctx)
 }
+
+// collect runs a query and scans every row with scan.
+func collect[T any](ctx context.Context, db *DB, scan func(pgx.Row) (T, error), q string, args ...any) ([]T, error) {
+	rows, err := db.pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (T, error) { return scan(r) })
+}
