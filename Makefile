@@ -5,7 +5,7 @@ BIN              := bin/newsdesk
 NEWSDESK_DATA_DIR ?= ./data
 # Packages whose tests also run under the race detector. Race costs 2-10x time and memory on
 # this 2-core machine, so only the concurrent core gets it; `make test RACE_PKGS=` turns it off.
-RACE_PKGS        ?= ./queue/... ./workers/...
+RACE_PKGS        ?= ./queue/... ./workers/... ./e2e/...
 TEST_TIMEOUT     ?= 10m
 FUZZTIME         ?= 10s
 BENCH_CORPUS     ?= ../shared/benchmarks/article-extraction
@@ -70,7 +70,7 @@ bench: build ## Run the benchmarks: extraction, faithfulness, portal, pipeline
 
 .PHONY: chaos
 chaos: services ## Run the fault suite (real binaries, Postgres and nats-server; under 10 minutes)
-	CI=$${CI:-} $(GO) test -count=1 -tags chaos -timeout 10m ./chaos/...
+	CI=$${CI:-} $(GO) test -count=1 -tags chaos -timeout 10m -v ./chaos/... | grep -E '^(chaos:|=== RUN|--- |PASS|FAIL|ok|panic)|_test.go:'
 
 .PHONY: fuzz
 fuzz: ## Run every fuzz target for FUZZTIME (default 10s) each

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -73,6 +75,15 @@ func connect(ctx context.Context, cfg config, log *slog.Logger, wantNATS, allowE
 			return nil, err
 		}
 		cl, err := pgcluster.Start(ctx, dir, log)
+		if errors.Is(err, pgcluster.ErrNotTraversable) && os.Geteuid() == 0 {
+			// Postgres runs as its own user, which cannot enter a folder such as /root: keep
+			// this data directory's cluster under /var/lib instead of failing.
+			sum := sha256.Sum256([]byte(dir))
+			alt := filepath.Join("/var/lib/newsdesk", hex.EncodeToString(sum[:6]), "postgres")
+			log.Warn("the postgres user cannot reach the data directory; keeping the private cluster elsewhere",
+				"data_dir", dir, "postgres_dir", alt)
+			cl, err = pgcluster.Start(ctx, alt, log)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("start private Postgres (set DATABASE_URL to use your own): %w", err)
 		}
