@@ -63,6 +63,10 @@ lint: ## Check formatting (gofmt), go vet and staticcheck
 
 .PHONY: bench
 bench: build ## Run the benchmarks: extraction, faithfulness, portal, pipeline
+	@# bench portal drives the server with wrk (another process) when it is installed.
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null 2>&1; } || \
+		echo "wrk not installed: bench portal uses its built-in Go load generator"
 	./$(BIN) bench extract --corpus $(BENCH_CORPUS)
 	./$(BIN) bench faithfulness
 	./$(BIN) bench portal

@@ -537,7 +537,7 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// usageJSON is the model's cost per day and the state of the daily budget.
+// usageReport is the model's cost per day and the state of the daily budget.
 type usageReport struct {
 	Today          store.DayUsage   `json:"today"`
 	Days           []store.DayUsage `json:"days"`
@@ -547,10 +547,19 @@ type usageReport struct {
 }
 
 func (s *Server) usage(w http.ResponseWriter, r *http.Request) {
-	days, err := s.db.UsageByDay(r.Context(), 30)
+	rep, err := s.usageReport(r.Context())
 	if err != nil {
 		s.writeError(w, r, err)
 		return
+	}
+	writeJSON(w, http.StatusOK, rep)
+}
+
+// usageReport sums the model's cost per day; shared by the API and the UI.
+func (s *Server) usageReport(ctx context.Context) (usageReport, error) {
+	days, err := s.db.UsageByDay(ctx, 30)
+	if err != nil {
+		return usageReport{}, err
 	}
 	rep := usageReport{Days: days, DailyBudgetUSD: s.cfg.DailyBudget}
 	if rep.Days == nil {
@@ -566,5 +575,5 @@ func (s *Server) usage(w http.ResponseWriter, r *http.Request) {
 		t := store.NextUTCMidnight(time.Now())
 		rep.ResumesAt = &t
 	}
-	writeJSON(w, http.StatusOK, rep)
+	return rep, nil
 }

@@ -430,6 +430,7 @@ func secMatrix() []secRoute {
 		{pattern: "POST /ui/articles/{id}/reject", changes: true, access: accessSession, minRole: auth.Reviewer, prepare: secOnArticle("draft", "/ui/articles/%s/reject", "reason=off+topic")},
 		{pattern: "POST /ui/articles/{id}/regenerate", changes: true, access: accessSession, minRole: auth.Reviewer, prepare: secOnArticle("draft", "/ui/articles/%s/regenerate", "instructions=shorter")},
 		{pattern: "POST /ui/articles/{id}/withdraw", changes: true, access: accessSession, minRole: auth.Reviewer, prepare: secOnArticle("approved", "/ui/articles/%s/withdraw", "reason=legal")},
+		{pattern: "GET /ui/usage", access: accessSession, minRole: auth.Editor, ok: 200, prepare: secFixed("/ui/usage")},
 		{pattern: "GET /ui/admin/tokens", access: accessSession, minRole: auth.Admin, ok: 200, prepare: secFixed("/ui/admin/tokens")},
 		{pattern: "POST /ui/admin/tokens", changes: true, access: accessSession, minRole: auth.Admin, prepare: func(*testing.T, *secFixture, *secCaller) secRequest {
 			return secRequest{path: "/ui/admin/tokens", body: "name=intern&role=admin"}

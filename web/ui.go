@@ -32,7 +32,7 @@ var staticFS embed.FS
 
 // uiPages are the page templates; each is parsed with layout.html and parts.html. A page
 // missing here or on disk stops the server at start-up, not at the first request.
-var uiPages = []string{"signin", "queue", "submit", "article", "confirm", "diff", "preview", "tokens", "problem"}
+var uiPages = []string{"signin", "queue", "submit", "article", "confirm", "diff", "preview", "tokens", "usage", "problem"}
 
 // ui holds the review desk's state; its handlers are registered by [Server.uiRoutes].
 type ui struct {
@@ -86,6 +86,7 @@ func (s *Server) uiRoutes(m *http.ServeMux) {
 	m.Handle("POST /ui/articles/{id}/regenerate", u.page(reviewer, u.regenerateForm))
 	m.Handle("POST /ui/articles/{id}/withdraw", u.page(reviewer, u.withdrawForm))
 
+	m.Handle("GET /ui/usage", u.page(editor, u.usagePage))
 	m.Handle("GET /ui/admin/tokens", u.page(admin, u.tokensPage))
 	m.Handle("POST /ui/admin/tokens", u.page(admin, u.createTokenForm))
 	m.Handle("POST /ui/admin/tokens/{tid}/revoke", u.page(admin, u.revokeTokenForm))

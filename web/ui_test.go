@@ -429,6 +429,7 @@ func TestEveryPageRendersAndEscapesHostileText(t *testing.T) {
 		{"queue failed tab", "GET", "/ui/queue?tab=failed", nil, 200},
 		{"queue search", "GET", "/ui/queue?tab=all&q=" + url.QueryEscape(hostile), nil, 200},
 		{"submit", "GET", "/ui/submit?ids=" + id, nil, 200},
+		{"usage", "GET", "/ui/usage", nil, 200},
 		{"submit error", "POST", "/ui/submit", url.Values{"urls": {"javascript:" + hostile}}, 400},
 		{"article", "GET", "/ui/articles/" + id, nil, 200},
 		{"article edit", "GET", "/ui/articles/" + id + "?edit=1", nil, 200},
