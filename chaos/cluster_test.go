@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -153,5 +154,86 @@ func TestScaleOutStreamLeaderLoss(t *testing.T) {
 	c := invariant(t, "3-node cluster, stream leader killed", s, l, 2*time.Minute, llmPerArticle)
 	if c.Drafts != 200 {
 		t.Errorf("drafts = %d, want 200", c.Drafts)
+	}
+}
+
+// TestClusterNodePaused freezes the stream leader with SIGSTOP for longer than the election
+// timeout (a hung process or a VM pause, as Jepsen does), lets the cluster elect another
+// leader, then resumes it: the old leader must step down without losing or doubling work.
+func TestClusterNodePaused(t *testing.T) {
+	nodes := newCluster(t)
+	urls := make([]string, len(nodes))
+	for i, n := range nodes {
+		urls[i] = n.url()
+	}
+	s := &services{
+		dbURL:      testenv.Database(t),
+		natsURL:    strings.Join(urls, ","),
+		pages:      newPages(t),
+		llm:        newFakeLLM(t),
+		adminToken: testenv.RandomName("chaos-admin-token-"),
+		dataDir:    t.TempDir(),
+		env:        defaultEnv(),
+	}
+	s.env["NEWSDESK_NATS_REPLICAS"] = "3"
+	s.llm.setLatency(300 * time.Millisecond)
+	a := s.api(t, "api")
+	s.worker(t, "worker-1", nil)
+	s.worker(t, "worker-2", nil)
+	l := newLedger()
+	all := stories(s.pages, "paused", 120)
+	l.mustSubmit(t, a, s.adminToken, all[:60], 20)
+	waitDrafts(t, s, 15, time.Minute)
+
+	leader := streamLeader(t, s.natsURL, "NEWSDESK")
+	var paused *natsNode
+	for _, n := range nodes {
+		if n.name == leader {
+			paused = n
+		}
+	}
+	if paused == nil {
+		t.Fatalf("stream leader %q is not one of ours", leader)
+	}
+	paused.p.signal(syscall.SIGSTOP)
+	resumed := false
+	resume := func() {
+		if !resumed {
+			paused.p.signal(syscall.SIGCONT)
+			resumed = true
+		}
+	}
+	t.Cleanup(resume)
+	// Editors keep submitting while it hangs; a refused submit is retried (it was never
+	// acknowledged).
+	frozeAt := time.Now()
+	for i := 60; i < 120; i += 20 {
+		for try := 0; ; try++ {
+			t0 := time.Now()
+			_, err := l.submit(t, a, s.adminToken, all[i:i+20])
+			if err == nil {
+				// The API may wait a few seconds for JetStream to confirm the jobs, then
+				// answers anyway (the rows are committed; the reconciler publishes).
+				if d := time.Since(t0); d > 8*time.Second {
+					t.Errorf("a submit took %s while a cluster node was frozen; an editor waits for that", d.Round(time.Millisecond))
+				} else if d > time.Second {
+					t.Logf("a submit took %s while a cluster node was frozen", d.Round(time.Millisecond))
+				}
+				break
+			}
+			t.Logf("submit refused %s after the leader froze: %v", time.Since(frozeAt).Round(time.Millisecond), err)
+			if time.Since(frozeAt) > time.Minute {
+				t.Fatalf("submits still refused a minute after the leader froze")
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
+	}
+	time.Sleep(6 * time.Second)
+	t.Logf("froze stream leader %s for 6s+; leader now %s", leader, streamLeader(t, s.natsURL, "NEWSDESK"))
+	resume()
+
+	c := invariant(t, "3-node cluster, stream leader paused", s, l, 2*time.Minute, llmPerArticle)
+	if c.Drafts != 120 {
+		t.Errorf("drafts = %d, want 120", c.Drafts)
 	}
 }

@@ -31,6 +31,11 @@ func (l *ledger) len() int {
 	return len(l.byID)
 }
 
+// submitClient gives up on a submit after 20s: an editor's browser would not wait longer,
+// and an unanswered submit is not acknowledged (it is retried with the same URLs, which
+// returns the same ids if it did commit).
+var submitClient = &http.Client{Timeout: 20 * time.Second}
+
 // submit posts urls in one request to the API and records the ids it acknowledged. It
 // returns the ids in the order of urls.
 func (l *ledger) submit(t testing.TB, a *api, token string, urls []string) ([]string, error) {
@@ -38,7 +43,7 @@ func (l *ledger) submit(t testing.TB, a *api, token string, urls []string) ([]st
 	req, _ := http.NewRequest(http.MethodPost, a.base+"/api/v1/articles", bytes.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := submitClient.Do(req)
 	if err != nil {
 		return nil, err
 	}
