@@ -25,12 +25,6 @@ type ledger struct {
 
 func newLedger() *ledger { return &ledger{byID: map[string]string{}} }
 
-func (l *ledger) len() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.byID)
-}
-
 // submitClient gives up on a submit after 20s: an editor's browser would not wait longer,
 // and an unanswered submit is not acknowledged (it is retried with the same URLs, which
 // returns the same ids if it did commit).
