@@ -371,11 +371,30 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		wg.Go(func() { rec.Run(runCtx) })
 		whCfg := webhooks.ConfigFromEnv(getenv)
 		whCfg.Logger, whCfg.Replicas = log, d.q.Config().Replicas
-		wh, err := webhooks.New(ctx, d.db, d.q.JetStream(), whCfg)
-		if err != nil {
-			return err
+		if len(whCfg.URLs) > 0 && whCfg.Secret == "" {
+			return webhooks.ErrNoSecret
 		}
-		wg.Go(func() { _ = wh.Run(runCtx) })
+		for _, u := range whCfg.URLs {
+			if err := webhooks.ValidURL(u); err != nil {
+				return fmt.Errorf("NEWSDESK_WEBHOOK_URLS: %w", err)
+			}
+		}
+		// The webhook stream is set up in the background: a cluster still electing its
+		// leaders must not stop the pipeline's workers.
+		wg.Go(func() {
+			for runCtx.Err() == nil {
+				wh, err := webhooks.New(runCtx, d.db, d.q.JetStream(), whCfg)
+				if err == nil {
+					_ = wh.Run(runCtx)
+					return
+				}
+				log.Warn("webhook dispatcher not ready; retrying", "err", err)
+				select {
+				case <-runCtx.Done():
+				case <-time.After(2 * time.Second):
+				}
+			}
+		})
 	}
 
 	select {
