@@ -145,9 +145,17 @@ func (s *Server) Submit(ctx context.Context, subs []store.Submission) ([]submitt
 // publishInline is the largest batch whose jobs are published before the API answers.
 const publishInline = 100
 
+// publishTimeout bounds how long a submit waits for JetStream to confirm its jobs.
+const publishTimeout = 5 * time.Second
+
 // publish puts the extract jobs of committed articles on the queue and records which ones
 // the stream confirmed. A publish that fails is repeated by the reconciler.
 func (s *Server) publish(ctx context.Context, jobs []queue.Job) {
+	// The rows are committed; an editor must not wait on a broker that hangs. Jobs not
+	// confirmed in time are published by the reconciler. (A big batch published in the
+	// background gets longer: it is fsync-bound, about a millisecond a job.)
+	ctx, cancel := context.WithTimeout(ctx, publishTimeout+time.Duration(len(jobs))*5*time.Millisecond)
+	defer cancel()
 	confirmed, err := s.q.PublishMany(ctx, queue.Extract, jobs)
 	if err != nil {
 		s.log.Warn("publish extract jobs; the reconciler will retry", "err", err, "confirmed", len(confirmed), "of", len(jobs))

@@ -156,6 +156,11 @@ func connect(ctx context.Context, cfg config, log *slog.Logger, wantNATS, allowE
 			nats.Name("newsdesk"),
 			nats.MaxReconnects(-1),
 			nats.ReconnectWait(time.Second),
+			// A server that hangs (SIGSTOP, a VM pause) keeps its TCP connection open; the
+			// default 2-minute ping interval would leave every publish and pull waiting on it
+			// for minutes. Ping often and move to another node after ~15 s of silence.
+			nats.PingInterval(5*time.Second),
+			nats.MaxPingsOutstanding(3),
 			nats.RetryOnFailedConnect(true),
 			nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
 				if err != nil {
