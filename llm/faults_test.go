@@ -156,7 +156,8 @@ func TestLimiter(t *testing.T) {
 		}
 	})
 	t.Run("the shared limiter is one per key", func(t *testing.T) {
-		if llm.SharedLimiter("k", 10, 0) != llm.SharedLimiter("k", 10, 0) || llm.SharedLimiter("k", 10, 0) == llm.SharedLimiter("j", 10, 0) {
+		a, b, other := llm.SharedLimiter("k", 10, 0), llm.SharedLimiter("k", 10, 0), llm.SharedLimiter("j", 10, 0)
+		if a != b || a == other {
 			t.Error("SharedLimiter does not return one limiter per key")
 		}
 	})

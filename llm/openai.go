@@ -380,7 +380,8 @@ func (o *OpenAI) read(resp openai.ChatCompletionResponse) (s summary.Summary, co
 func (o *OpenAI) complete(ctx context.Context, msgs []openai.ChatCompletionMessage, maxOut int, st *state) (openai.ChatCompletionResponse, error) {
 	req := openai.ChatCompletionRequest{Model: o.cfg.Model, Messages: msgs, ReasoningEffort: o.cfg.ReasoningEffort}
 	if o.cfg.TokenLimitField == MaxTokens {
-		req.MaxTokens = maxOut
+		// Deprecated by OpenAI, but the only field Ollama and llama.cpp read.
+		req.MaxTokens = maxOut //lint:ignore SA1019 see above
 	} else {
 		req.MaxCompletionTokens = maxOut
 	}

@@ -74,7 +74,6 @@ type secFixture struct {
 	logs    *secLogBuffer
 	log     *slog.Logger
 	callers []*secCaller
-	metrics string
 }
 
 const secMetricsBody = "newsdesk_test_metric 1\n"
