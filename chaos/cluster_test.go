@@ -79,10 +79,10 @@ func streamLeader(t *testing.T, urls string, stream string) string {
 	}
 }
 
-// TestScaleOutStreamLeaderLoss runs two API and two worker processes against a three-node
-// JetStream cluster with replicas 3, and kills the stream leader mid-run while editors keep
-// submitting through both APIs. Nothing acknowledged may be lost.
-func TestScaleOutStreamLeaderLoss(t *testing.T) {
+// clusterServices starts a three-node JetStream cluster and the services of a run against it
+// with replicas 3 and a fake LLM slow enough for faults to land mid-call.
+func clusterServices(t *testing.T) ([]*natsNode, *services) {
+	t.Helper()
 	nodes := newCluster(t)
 	urls := make([]string, len(nodes))
 	for i, n := range nodes {
@@ -99,6 +99,14 @@ func TestScaleOutStreamLeaderLoss(t *testing.T) {
 	}
 	s.env["NEWSDESK_NATS_REPLICAS"] = "3"
 	s.llm.setLatency(300 * time.Millisecond)
+	return nodes, s
+}
+
+// TestScaleOutStreamLeaderLoss runs two API and two worker processes against a three-node
+// JetStream cluster with replicas 3, and kills the stream leader mid-run while editors keep
+// submitting through both APIs. Nothing acknowledged may be lost.
+func TestScaleOutStreamLeaderLoss(t *testing.T) {
+	nodes, s := clusterServices(t)
 	apis := []*api{s.api(t, "api-1"), s.api(t, "api-2")}
 	s.worker(t, "worker-1", nil)
 	s.worker(t, "worker-2", nil)
@@ -161,22 +169,7 @@ func TestScaleOutStreamLeaderLoss(t *testing.T) {
 // timeout (a hung process or a VM pause, as Jepsen does), lets the cluster elect another
 // leader, then resumes it: the old leader must step down without losing or doubling work.
 func TestClusterNodePaused(t *testing.T) {
-	nodes := newCluster(t)
-	urls := make([]string, len(nodes))
-	for i, n := range nodes {
-		urls[i] = n.url()
-	}
-	s := &services{
-		dbURL:      testenv.Database(t),
-		natsURL:    strings.Join(urls, ","),
-		pages:      newPages(t),
-		llm:        newFakeLLM(t),
-		adminToken: testenv.RandomName("chaos-admin-token-"),
-		dataDir:    t.TempDir(),
-		env:        defaultEnv(),
-	}
-	s.env["NEWSDESK_NATS_REPLICAS"] = "3"
-	s.llm.setLatency(300 * time.Millisecond)
+	nodes, s := clusterServices(t)
 	a := s.api(t, "api")
 	s.worker(t, "worker-1", nil)
 	s.worker(t, "worker-2", nil)
