@@ -76,9 +76,12 @@ func Normalize(raw string) (string, error) {
 	if u.User != nil {
 		return "", invalid("URLs with a user name or password are not accepted.")
 	}
-	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+	host := strings.TrimRight(strings.ToLower(u.Hostname()), ".")
 	if host == "" {
 		return "", invalid("The URL has no host name.")
+	}
+	if strings.HasPrefix(host, ".") || strings.Contains(host, "..") {
+		return "", invalid("The host name %q has an empty label.", host)
 	}
 	if net.ParseIP(host) == nil {
 		ascii, err := idna.Lookup.ToASCII(host)

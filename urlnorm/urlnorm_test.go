@@ -57,6 +57,8 @@ func TestNormalizeRejects(t *testing.T) {
 		{"https://example.com/" + strings.Repeat("a", 2048), "limit is 2048"},
 		{"https://exa mple.com/", "spaces"},
 		{"https://example.com/%zz", "could not be parsed"},
+		{"httP://..", "no host"},
+		{"https://news..example/", "empty label"},
 	} {
 		_, err := Normalize(tt.in)
 		if err == nil {
