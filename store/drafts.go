@@ -82,45 +82,64 @@ func (db *DB) Drafts(ctx context.Context, id string) ([]Draft, error) {
 	return out, nil
 }
 
-// insertDraft adds version current+1. With d.Generation set, a second machine-written draft
-// for the same generation is refused by a unique index: inserted is then false.
-func insertDraft(ctx context.Context, tx pgx.Tx, d Draft) (version int, inserted bool, err error) {
+// draftArgs lays out d as the arguments of [insertDraftSQL]: $1 is the article id, $2..$15
+// the draft's values.
+func draftArgs(d Draft) ([]any, error) {
 	kp, err := json.Marshal(d.Summary.KeyPoints)
 	if err != nil {
-		return 0, false, err
+		return nil, err
 	}
 	if d.Flags == nil {
 		d.Flags = []summary.Flag{}
 	}
 	flags, err := json.Marshal(d.Flags)
 	if err != nil {
-		return 0, false, err
+		return nil, err
 	}
 	if d.Notes == nil {
 		d.Notes = []string{}
 	}
 	notes, err := json.Marshal(d.Notes)
 	if err != nil {
-		return 0, false, err
+		return nil, err
 	}
-	err = tx.QueryRow(ctx, `INSERT INTO drafts (article_id, version, generation, key_points, why_it_matters,
+	return []any{d.ArticleID, d.Generation, kp, d.Summary.WhyItMatters, d.Summary.WhatItMeansForYou, flags, notes,
+		d.Author, d.Actor, d.Model, d.PromptVersion, d.PromptTokens, d.CompletionTokens, d.CostUSD, d.GenKey}, nil
+}
+
+// insertDraftSQL inserts version current_version + 1 of the article read from source (a row
+// source with id and current_version columns, which the caller has locked), with the values
+// of [draftArgs]. With a generation set, a second machine-written draft for the same
+// generation is refused by a unique index: the insert then returns no row. The caller bumps
+// the article's current_version to the returned version.
+func insertDraftSQL(source string) string {
+	return `INSERT INTO drafts (article_id, version, generation, key_points, why_it_matters,
 			what_it_means_for_you, flags, notes, author, actor, model, prompt_version, prompt_tokens,
 			completion_tokens, cost_usd, gen_key)
-		SELECT $1, current_version + 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15
-		FROM articles WHERE id = $1
+		SELECT id, current_version + 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15
+		FROM ` + source + `
 		ON CONFLICT DO NOTHING
-		RETURNING version`,
-		d.ArticleID, d.Generation, kp, d.Summary.WhyItMatters, d.Summary.WhatItMeansForYou, flags, notes,
-		d.Author, d.Actor, d.Model, d.PromptVersion, d.PromptTokens, d.CompletionTokens, d.CostUSD, d.GenKey,
-	).Scan(&version)
+		RETURNING version`
+}
+
+// insertDraft adds version current+1 of an article the caller has locked in tx, and makes it
+// the current version. With d.Generation set, a second machine-written draft for the same
+// generation is refused by a unique index: inserted is then false.
+func insertDraft(ctx context.Context, tx pgx.Tx, d Draft) (version int, inserted bool, err error) {
+	args, err := draftArgs(d)
+	if err != nil {
+		return 0, false, err
+	}
+	// One statement: the version bump is a data-modifying CTE, which runs whether or not
+	// the outer query reads it, and does nothing when the insert was refused.
+	err = tx.QueryRow(ctx, `WITH ins AS (`+insertDraftSQL(`articles WHERE id = $1`)+`), bumped AS (
+			UPDATE articles a SET current_version = ins.version, updated_at = now() FROM ins WHERE a.id = $1)
+		SELECT version FROM ins`, args...).Scan(&version)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, false, nil
 	}
 	if err != nil {
 		return 0, false, fmt.Errorf("insert draft: %w", err)
-	}
-	if _, err := tx.Exec(ctx, `UPDATE articles SET current_version = $2, updated_at = now() WHERE id = $1`, d.ArticleID, version); err != nil {
-		return 0, false, fmt.Errorf("bump version: %w", err)
 	}
 	return version, true, nil
 }

@@ -11,41 +11,60 @@ import (
 
 // The pipeline's transitions. Each one names the attempt it belongs to: a message from an
 // older attempt (an editor retried, a reviewer regenerated) finds nothing to change.
+//
+// The worker makes them for every article, so each is a single statement: the compare-and-set,
+// the audit row and the notification as data-modifying CTEs. A single statement is atomic on
+// its own, so it needs no BEGIN and COMMIT, and costs one round trip. The shape they share:
+//
+//   - locked (where the old status or version matters): SELECT ... FOR UPDATE of the article,
+//     filtered on attempt and status. It serialises concurrent deliveries and yields the row
+//     before the change (UPDATE ... RETURNING only sees the new one). Under READ COMMITTED
+//     the lock re-reads a row changed since the statement's snapshot, so the filter and the
+//     values read here are the latest ones.
+//   - moved: the UPDATE, joined to what locked found, so it changes nothing when locked found
+//     nothing. It is the only place the article row is updated: all CTEs share one snapshot,
+//     and a row must not be updated twice in one statement.
+//   - logged: the history row, one per moved row (and only when the status changed).
+//   - the outer SELECT announces each logged row with pg_notify, payload the id as given,
+//     exactly as [record] does. A data-modifying CTE always runs; a function in the outer
+//     query runs only for the rows it reads, so no history row means no notification.
 
 // SystemActor is the actor recorded for changes the pipeline makes.
 const SystemActor = "newsdesk"
 
 // StartExtract moves a queued article of this attempt to extracting and returns it. ok is
 // false when the article has moved on or belongs to another attempt: the message is stale.
+// A redelivery while extracting returns the article again, without a second history row.
 func (db *DB) StartExtract(ctx context.Context, id string, attempt int) (a Article, ok bool, err error) {
-	err = db.tx(ctx, func(tx pgx.Tx) error {
-		var from string
-		err := tx.QueryRow(ctx, `SELECT status FROM articles WHERE id = $1 AND attempt = $2 FOR UPDATE`, id, attempt).Scan(&from)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if from != StatusQueued && from != StatusExtracting {
-			return nil
-		}
-		a, err = scanArticle(tx.QueryRow(ctx, `UPDATE articles SET status = 'extracting', updated_at = now()
-			WHERE id = $1 RETURNING `+articleColumns, id))
-		if err != nil {
-			return err
-		}
-		ok = true
-		if from == StatusQueued {
-			return record(ctx, tx, id, SystemActor, "extract", from, StatusExtracting, "")
-		}
-		return nil
-	})
+	a, err = scanArticle(notifyColumn{db.pool.QueryRow(ctx, `WITH locked AS (
+			SELECT id AS locked_id, status AS from_status FROM articles
+			WHERE id = $1 AND attempt = $2 AND status IN ('queued', 'extracting')
+			FOR UPDATE
+		), moved AS (
+			UPDATE articles a SET status = 'extracting', updated_at = now()
+			FROM locked WHERE a.id = locked.locked_id
+			RETURNING locked.from_status, `+articleColumns+`
+		), logged AS (
+			INSERT INTO history (article_id, actor, action, from_status, to_status, note)
+			SELECT $1, $3, 'extract', from_status, 'extracting', '' FROM moved WHERE from_status = 'queued'
+			RETURNING article_id
+		)
+		SELECT `+articleColumns+`, (SELECT pg_notify($4, $5) FROM logged) FROM moved`,
+		id, attempt, SystemActor, NotifyChannel, id)})
+	if errors.Is(err, ErrNotFound) {
+		return Article{}, false, nil
+	}
 	if err != nil {
 		return Article{}, false, fmt.Errorf("start extract %s: %w", id, err)
 	}
-	return a, ok, nil
+	return a, true, nil
 }
+
+// notifyColumn is a row whose last column only runs pg_notify; Scan drops it (its value is
+// void, or NULL when there was nothing to announce).
+type notifyColumn struct{ pgx.Row }
+
+func (r notifyColumn) Scan(dest ...any) error { return r.Row.Scan(append(dest, nil)...) }
 
 // Extracted is what the extract stage found.
 type Extracted struct {
@@ -59,52 +78,50 @@ type Extracted struct {
 // SaveExtract stores the text and metadata and moves the article to summarising. ok is false
 // when the article was no longer extracting for this attempt.
 func (db *DB) SaveExtract(ctx context.Context, id string, attempt int, e Extracted) (ok bool, err error) {
-	err = db.tx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE articles SET status = 'summarising', enqueued_at = NULL, title = $3, byline = $4,
+	// The UPDATE's own condition is the compare-and-set (the status it leaves is fixed), so
+	// there is no locked step. The outer SELECT returns one row per announced change.
+	tag, err := db.pool.Exec(ctx, `WITH moved AS (
+			UPDATE articles SET status = 'summarising', enqueued_at = NULL, title = $3, byline = $4,
 				site_name = $5, lang = $6, canonical_url = $7, published_at = $8, word_count = $9, text = $10,
 				text_sha256 = $11, updated_at = now()
-			WHERE id = $1 AND attempt = $2 AND status = 'extracting'`,
-			id, attempt, e.Title, e.Byline, e.SiteName, e.Lang, e.CanonicalURL, e.PublishedAt, e.WordCount, e.Text, e.TextSHA256)
-		if err != nil {
-			return err
-		}
-		if tag.RowsAffected() == 0 {
-			return nil
-		}
-		ok = true
-		return record(ctx, tx, id, SystemActor, "extracted", StatusExtracting, StatusSummarising,
-			fmt.Sprintf("%d words", e.WordCount))
-	})
+			WHERE id = $1 AND attempt = $2 AND status = 'extracting'
+			RETURNING id
+		), logged AS (
+			INSERT INTO history (article_id, actor, action, from_status, to_status, note)
+			SELECT id, $12, 'extracted', 'extracting', 'summarising', $13 FROM moved
+			RETURNING article_id
+		)
+		SELECT pg_notify($14, $15) FROM logged`,
+		id, attempt, e.Title, e.Byline, e.SiteName, e.Lang, e.CanonicalURL, e.PublishedAt, e.WordCount, e.Text, e.TextSHA256,
+		SystemActor, fmt.Sprintf("%d words", e.WordCount), NotifyChannel, id)
 	if err != nil {
 		return false, fmt.Errorf("save extract %s: %w", id, err)
 	}
-	return ok, nil
+	return tag.RowsAffected() > 0, nil
 }
 
 // Fail marks a working article of this attempt as failed with a reason an editor can read.
 // ok is false when it was not in a working state for this attempt.
 func (db *DB) Fail(ctx context.Context, id string, attempt int, reason string) (ok bool, err error) {
-	err = db.tx(ctx, func(tx pgx.Tx) error {
-		var from string
-		err := tx.QueryRow(ctx, `SELECT status FROM articles WHERE id = $1 AND attempt = $2
-			AND status IN ('queued', 'extracting', 'summarising') FOR UPDATE`, id, attempt).Scan(&from)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `UPDATE articles SET status = 'failed', error = $2, lease_owner = '', lease_until = NULL,
-			updated_at = now() WHERE id = $1`, id, reason); err != nil {
-			return err
-		}
-		ok = true
-		return record(ctx, tx, id, SystemActor, "fail", from, StatusFailed, reason)
-	})
+	tag, err := db.pool.Exec(ctx, `WITH locked AS (
+			SELECT id AS locked_id, status AS from_status FROM articles
+			WHERE id = $1 AND attempt = $2 AND status IN ('queued', 'extracting', 'summarising')
+			FOR UPDATE
+		), moved AS (
+			UPDATE articles a SET status = 'failed', error = $3, lease_owner = '', lease_until = NULL, updated_at = now()
+			FROM locked WHERE a.id = locked.locked_id
+			RETURNING a.id, locked.from_status
+		), logged AS (
+			INSERT INTO history (article_id, actor, action, from_status, to_status, note)
+			SELECT id, $4, 'fail', from_status, 'failed', $3 FROM moved
+			RETURNING article_id
+		)
+		SELECT pg_notify($5, $6) FROM logged`,
+		id, attempt, reason, SystemActor, NotifyChannel, id)
 	if err != nil {
 		return false, fmt.Errorf("fail %s: %w", id, err)
 	}
-	return ok, nil
+	return tag.RowsAffected() > 0, nil
 }
 
 // Lease is the outcome of [DB.TakeLease].
@@ -172,33 +189,43 @@ func (db *DB) ReleaseLease(ctx context.Context, id, owner string) error {
 // draft. ok is false when the article had moved on or this attempt already has its draft.
 func (db *DB) SaveGenerated(ctx context.Context, attempt int, d Draft) (version int, ok bool, err error) {
 	d.Generation = &attempt
-	err = db.tx(ctx, func(tx pgx.Tx) error {
-		var status string
-		err := tx.QueryRow(ctx, `SELECT status FROM articles WHERE id = $1 AND attempt = $2 FOR UPDATE`, d.ArticleID, attempt).Scan(&status)
-		if errors.Is(err, pgx.ErrNoRows) || (err == nil && status != StatusSummarising) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		version, ok, err = insertDraft(ctx, tx, d)
-		if err != nil || !ok {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `UPDATE articles SET status = 'draft', error = '', lease_owner = '', lease_until = NULL,
-			instructions = '', updated_at = now() WHERE id = $1`, d.ArticleID); err != nil {
-			return err
-		}
-		note := fmt.Sprintf("v%d by %s", version, d.Author)
-		if d.Model != "" {
-			note += " (" + d.Model + ")"
-		}
-		return record(ctx, tx, d.ArticleID, SystemActor, "draft", StatusSummarising, StatusDraft, note)
-	})
+	args, err := draftArgs(d)
 	if err != nil {
 		return 0, false, fmt.Errorf("save draft %s: %w", d.ArticleID, err)
 	}
-	return version, ok, nil
+	// The history note is "v<version> by <author> (<model>)"; only the version comes from
+	// the insert.
+	noteTail := " by " + d.Author
+	if d.Model != "" {
+		noteTail += " (" + d.Model + ")"
+	}
+	args = append(args, attempt, SystemActor, noteTail, NotifyChannel, d.ArticleID)
+	// ins is refused (no row) when this generation already has its draft: then nothing moves.
+	// The version comes from locked, the row as locked, not from the statement's snapshot.
+	err = db.pool.QueryRow(ctx, `WITH locked AS (
+			SELECT id, current_version FROM articles
+			WHERE id = $1 AND attempt = $16 AND status = 'summarising'
+			FOR UPDATE
+		), ins AS (
+			`+insertDraftSQL("locked")+`
+		), moved AS (
+			UPDATE articles a SET status = 'draft', current_version = ins.version, error = '', lease_owner = '',
+				lease_until = NULL, instructions = '', updated_at = now()
+			FROM ins WHERE a.id = $1
+			RETURNING ins.version
+		), logged AS (
+			INSERT INTO history (article_id, actor, action, from_status, to_status, note)
+			SELECT $1, $17, 'draft', 'summarising', 'draft', 'v' || version || $18 FROM moved
+			RETURNING article_id
+		)
+		SELECT (SELECT version FROM moved), pg_notify($19, $20) FROM logged`, args...).Scan(&version, nil)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("save draft %s: %w", d.ArticleID, err)
+	}
+	return version, true, nil
 }
 
 // Job names the queue message an article is owed.
