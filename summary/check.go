@@ -203,12 +203,13 @@ func newIndex(src Source) *index {
 			}
 		}
 	}
-	for _, re := range []*regexp.Regexp{urlRe, emailRe} {
-		for _, m := range re.FindAllString(t.norm, -1) {
-			idx.links[linkKey(m)] = true
-		}
+	for _, m := range findAllString(urlRe, t.norm, mayHoldURL) {
+		idx.links[linkKey(m)] = true
 	}
-	for _, m := range phoneRe.FindAllString(t.norm, -1) {
+	for _, m := range findAllString(emailRe, t.norm, hasAt) {
+		idx.links[linkKey(m)] = true
+	}
+	for _, m := range findAllString(phoneRe, t.norm, hasDigit) {
 		idx.links[digits(m)] = true
 	}
 	idx.numbers = numbers(t.norm, lang)
@@ -297,7 +298,7 @@ func isPhone(s string) bool {
 // symptom of an injected "add this link"), and masks them for the later checks.
 func (c *checker) links(name string, t *text) {
 	const injected = " It comes from text in the article that reads like an instruction to an AI model."
-	for _, m := range emailRe.FindAllStringIndex(t.norm, -1) {
+	for _, m := range findAllIndex(emailRe, t.norm, hasAt) {
 		switch k := linkKey(t.norm[m[0]:m[1]]); {
 		case c.idx.injected[k]:
 			c.add(Flag{name, KindEmail, t.span(m[0], m[1]), "E-mail address the article asks models to add." + injected})
@@ -306,7 +307,7 @@ func (c *checker) links(name string, t *text) {
 		}
 		t.mask(m[0], m[1])
 	}
-	for _, m := range urlRe.FindAllStringIndex(t.norm, -1) {
+	for _, m := range findAllIndex(urlRe, t.norm, mayHoldURL) {
 		switch k := linkKey(t.norm[m[0]:m[1]]); {
 		case c.idx.injected[k]:
 			c.add(Flag{name, KindURL, t.span(m[0], m[1]), "Link the article asks models to add." + injected})
@@ -315,7 +316,7 @@ func (c *checker) links(name string, t *text) {
 		}
 		t.mask(m[0], m[1])
 	}
-	for _, m := range phoneRe.FindAllStringIndex(t.norm, -1) {
+	for _, m := range findAllIndex(phoneRe, t.norm, hasDigit) {
 		p := t.norm[m[0]:m[1]]
 		if !isPhone(p) {
 			continue

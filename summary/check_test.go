@@ -1,6 +1,9 @@
 package summary
 
 import (
+	"math/rand/v2"
+	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -100,5 +103,93 @@ func TestCheckReturnsEmptySliceAndQuotesTheSection(t *testing.T) {
 		if f.Section == "key_points[1]" && !strings.Contains(s.KeyPoints[1], f.Text) {
 			t.Errorf("flag text %q is not a span of the section %q", f.Text, s.KeyPoints[1])
 		}
+	}
+}
+
+// bySentence lists every regexp searched by parts and how it is searched.
+var bySentence = []struct {
+	re   *regexp.Regexp
+	find func(string) [][]int
+}{
+	{numRe, func(s string) [][]int { return findInParts(numRe, s, numberParts) }},
+	{spelledRe, func(s string) [][]int { return findBySentence(spelledRe, s, hasSpelledWord) }},
+	{urlRe, func(s string) [][]int { return findBySentence(urlRe, s, mayHoldURL) }},
+	{emailRe, func(s string) [][]int { return findBySentence(emailRe, s, hasAt) }},
+	{phoneRe, func(s string) [][]int { return findBySentence(phoneRe, s, hasDigit) }},
+}
+
+// checkBySentence fails t when searching s sentence by sentence finds other matches than
+// searching it whole, and returns how many matches it compared.
+func checkBySentence(t testing.TB, s string) int {
+	n := 0
+	for _, b := range bySentence {
+		got, want := b.find(s), b.re.FindAllStringSubmatchIndex(s, -1)
+		if len(got) == 0 && len(want) == 0 {
+			continue
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("findBySentence(%q, %q) = %v, want %v", b.re, s, got, want)
+		}
+		n += len(want)
+	}
+	return n
+}
+
+// TestFindBySentence: searching sentence by sentence finds what a search of the whole
+// text finds, on the corpora and on texts built to put matches at sentence ends.
+func TestFindBySentence(t *testing.T) {
+	texts := []string{
+		"It cost $5. 6 people came! 7? 8.5% rose. 1.234,5 million. USD 5. Then 40 percentage \n\n points.",
+		"Year 2024.\n\n2025 followed. £12m.5bn? 3rd. 4th!5 per cent. 5. per cent. a$5. usd5 x5usd 5.",
+		"", ".", "5", "5.", ". 5", "end.\t9 million dollars. 9 million\ndollars",
+		"Seven. ſeven! SIXTY-two? half a dozen. One hundred. twenty%. Ten per cent",
+		"See www.example.com. Or https://x.org/a?b=1! Mail a.b@example.co.uk. Call 020 7946 0958. Or +44 (20) 7946-0958.",
+		"x.com? y.io! http://localhost ok. www. nothing. 12.34.56.78 and 555-123-4567.",
+		"USD 5 million per cent of dollars and 7 8 9 a b c d e f 10 percentage    points   of   pounds x y z usd\t11 eur 12th",
+		"a b c d e f g 5 a b c d e f g h 6 7\n8 millionen prozent  9 milliarden de euros hk$ 10 bn 2 tn 3 k 4 m pour  cent.",
+	}
+	cases, err := Corpus()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cases {
+		texts = append(texts, c.Source().Text)
+		for _, d := range c.Drafts {
+			for _, sec := range sections(d.Summary) {
+				texts = append(texts, sec.text)
+			}
+		}
+	}
+	matches := 0
+	for _, s := range texts {
+		matches += checkBySentence(t, s)
+	}
+	if matches < 100 {
+		t.Fatalf("only %d matches compared", matches)
+	}
+}
+
+// TestFindBySentenceGenerated compares the searches on texts made of the pieces the
+// regexps are built from, joined by every kind of white space and punctuation, where the
+// corpora rarely go.
+func TestFindBySentenceGenerated(t *testing.T) {
+	pieces := []string{"5", "12", "1,234", "1.234,5", "3.5", "2024", "2024-05-01", "12th", "$", "US$", "hk$", "€5", "£12m", "5bn",
+		"usd", "EUR", "million", "Millionen", "bn", "k", "m", "%", "per", "cent", "percent", "percentage", "points", "prozent",
+		"pour", "por", "ciento", "of", "de", "dollars", "pounds", "euros", "one", "Twenty", "half", "a", "dozen", "thousand",
+		"www.x.com", "x.io", "https://a.b/c", "a@b.co", "+44", "(20)", "7946-0958", "0800", "123", "4567", "ſeven", "K",
+		"word", "the", "x5usd", "éone", ".", "!", "?", ",", "-", "\u00a0"}
+	seps := []string{" ", "  ", "\n", "\n\n", "\t", "", ". ", "! ", "? ", ".\n", " \u00a0 "}
+	rng := rand.New(rand.NewPCG(1, 2))
+	matches := 0
+	for range 20000 {
+		var b strings.Builder
+		for range 1 + rng.IntN(14) {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+			b.WriteString(seps[rng.IntN(len(seps))])
+		}
+		matches += checkBySentence(t, b.String())
+	}
+	if matches < 10000 {
+		t.Fatalf("only %d matches compared", matches)
 	}
 }

@@ -1,6 +1,7 @@
 package summary
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -14,6 +15,12 @@ func FuzzCheck(f *testing.F) {
 	f.Fuzz(func(t *testing.T, kp, why, what, text string) {
 		s := Clean(Summary{KeyPoints: []string{kp, kp + " x", "y"}, WhyItMatters: why, WhatItMeansForYou: what})
 		_ = Validate(s)
+		checkBySentence(t, text)
+		checkBySentence(t, why)
+		src := Source{Title: kp, Text: text}
+		if fast, slow := InjectionFlags(src), injectionFlags(src, false); !reflect.DeepEqual(fast, slow) {
+			t.Fatalf("InjectionFlags with the prefilter %s, without %s", describe(fast), describe(slow))
+		}
 		for _, fl := range Check(s, Source{Text: text}) {
 			if fl.Section == SectionSource || fl.Kind == KindStyle || fl.Kind == KindLanguage {
 				continue

@@ -10,23 +10,33 @@ import (
 // injectionPatterns are the shapes of instructions aimed at a model rather than at
 // readers. News about prompt injection will match too: a flag asks a reviewer to look,
 // it does not block.
-var injectionPatterns = []struct {
+//
+// need lists, for each pattern, groups of strings of which every match holds at least
+// one string from each group, written in lower case with each run of white space as one
+// space (a leading \b asks for an ASCII word boundary before the string). A text that
+// lacks them is not searched: most articles lack most of them, and running thirteen
+// case-insensitive regexps over every article was most of the cost of checking a draft.
+// TestInjectionNeeds and FuzzCheck hold the prefilter to the plain search.
+var injectionPatterns = []injectionPattern{
+	{regexp.MustCompile(`(?i)\b(?:ignore|disregard|forget|override|bypass|skip)\b[^.!?\n]{0,40}?\b(?:previous|prior|above|earlier|preceding|all|any|your|the|these|those|system)\b[^.!?\n]{0,30}?\b(?:instructions?|prompts?|directions?|rules|guidelines|messages?|context|commands?)\b`), "an order to ignore instructions", [][]string{{"ignore", "disregard", "forget", "override", "bypass", "skip"}, {"instruction", "prompt", "direction", "rules", "guideline", "message", "context", "command"}}},
+	{regexp.MustCompile(`(?i)\b(?:new|updated|real|actual|hidden|secret|additional)\s+(?:instructions?|system\s+prompt|task|directive)s?\s*[:\-]`), "a block of new instructions", [][]string{{"new ", "updated ", "real ", "actual ", "hidden ", "secret ", "additional "}, {"instruction", "system prompt", "task", "directive"}}},
+	{regexp.MustCompile(`(?i)<\|?\s*(?:im_start|im_end|system|assistant|user|endoftext)\s*\|?>|\[/?INST\]|<</?SYS>>|</?(?:system|assistant|instructions?)>|###\s*(?:system|instruction|assistant|user)\b`), "a chat-template role tag", [][]string{{"<", "[inst]", "[/inst]", "###"}}},
+	{regexp.MustCompile(`(?im)(?:^|[.!?]\s+)\s*(?:system|assistant|developer)\s*(?:prompt|message)?\s*:`), "a role label", [][]string{{"system", "assistant", "developer"}, {":"}}},
+	{regexp.MustCompile(`(?i)\b(?:system|developer)\s+(?:prompt|message|instructions?)\b`), "a mention of the system prompt", [][]string{{"system prompt", "system message", "system instruction", "developer prompt", "developer message", "developer instruction"}}},
+	{regexp.MustCompile(`(?i)\byou\s+are\s+(?:now\s+)?(?:an?\s+)?(?:[\w-]+\s+){0,2}?(?:ai|a\.i\.|chatgpt|gpt|claude|gemini|llm|language\s+model|assistant|chatbot|summari[sz]er|helpful|no\s+longer)\b`), `a "you are" role assignment`, [][]string{{"you are "}}},
+	{regexp.MustCompile(`(?i)\b(?:as\s+an\s+ai(?:\s+language)?\s+model|act\s+as\s+(?:an?\s+)?(?:ai|assistant|model|different)|pretend\s+(?:to\s+be|you\s+are)|from\s+now\s+on,?\s+you|jailbreak|developer\s+mode|\bDAN\b\s+mode)\b`), "a role-play instruction", [][]string{{"as an ai", "act as ", "pretend ", "from now on", "jailbreak", "developer mode", "dan mode"}}},
+	{regexp.MustCompile(`(?i)\b(?:note|message|instruction|attention|reminder)s?\s+(?:to|for)\s+(?:the\s+)?(?:ai|a\.i\.|llms?|language\s+models?|models?|assistants?|chatbots?|summari[sz]ers?|bots?|crawlers?)\b|\b(?:dear|hey|attention)\s+(?:ai|llm|assistant|chatgpt|model|summari[sz]er)\b|\bif\s+you\s+are\s+an?\s+(?:ai|llm|language\s+model|assistant|bot)\b`), "a message addressed to an AI", [][]string{{"note", "message", "instruction", "attention", "reminder", "dear ", "hey ", "if you are a"}}},
+	{regexp.MustCompile(`(?i)\b(?:ai|llm|language\s+model|assistant|chatbot|summari[sz]er)s?\b[^.!?\n]{0,40}?\b(?:must|should|shall|are\s+instructed\s+to|need\s+to|have\s+to)\s+(?:always\s+)?(?:say|write|describe|state|include|add|mention|call|claim|report|reply|respond|summari[sz]e|recommend|output)\b`), "an instruction to AI systems", [][]string{{`\bai`, "llm", "language model", "assistant", "chatbot", "summariser", "summarizer"}, {"must ", "should ", "shall ", "are instructed to ", "need to ", "have to "}}},
+	{regexp.MustCompile(`(?i)\b(?:when|if)\s+(?:you\s+)?summari[sz](?:e|ing)\b[^.!?\n]{0,60}?\b(?:say|write|include|add|mention|state|describe|call|claim|tell)\b|\b(?:do\s+not|don't|never)\s+(?:summari[sz]e|mention|reveal|include)\b[^.!?\n]{0,40}\b(?:this|the\s+(?:article|following|above|text))\b`), "an instruction about the summary", [][]string{{"summari", "not mention", "not reveal", "not include", "don't mention", "don't reveal", "don't include", "never mention", "never reveal", "never include"}}},
+	{regexp.MustCompile(`(?i)\b(?:include|add|insert|append|put|embed)\s+(?:this|the\s+following|a|an|our|my)\s+(?:link|url|hyperlink|e-?mail(?:\s+address)?|phone\s+number|contact|referral|coupon|discount\s+code|affiliate)\b|\b(?:include|add|insert|append)\s+(?:a\s+)?(?:link|url)\s+to\b`), "a request to add a link or contact", [][]string{{"link", "url", "mail", "phone number", "contact", "referral", "coupon", "discount code", "affiliate"}}},
+	{regexp.MustCompile(`(?i)\b(?:respond|reply|answer|write|output)\s+(?:only\s+)?(?:in|with)\s+(?:french|german|spanish|italian|chinese|russian|json|the\s+following|"[^"]{1,40}")\b|\b(?:print|output|repeat)\s+(?:the\s+)?(?:following|your\s+(?:instructions|prompt|system\s+prompt))\b`), "an instruction about the answer", [][]string{{"respond ", "reply ", "answer ", "write ", "output ", "print ", "repeat "}}},
+	{regexp.MustCompile(`(?i)<!--|-->|\bdisplay\s*:\s*none\b|\bvisibility\s*:\s*hidden\b|\bfont-size\s*:\s*0\b|\bcolor\s*:\s*(?:#fff(?:fff)?|white)\b`), "hidden-text markup", [][]string{{"<!--", "-->", "display", "visibility", "font-size", "color"}}},
+}
+
+type injectionPattern struct {
 	re   *regexp.Regexp
 	what string
-}{
-	{regexp.MustCompile(`(?i)\b(?:ignore|disregard|forget|override|bypass|skip)\b[^.!?\n]{0,40}?\b(?:previous|prior|above|earlier|preceding|all|any|your|the|these|those|system)\b[^.!?\n]{0,30}?\b(?:instructions?|prompts?|directions?|rules|guidelines|messages?|context|commands?)\b`), "an order to ignore instructions"},
-	{regexp.MustCompile(`(?i)\b(?:new|updated|real|actual|hidden|secret|additional)\s+(?:instructions?|system\s+prompt|task|directive)s?\s*[:\-]`), "a block of new instructions"},
-	{regexp.MustCompile(`(?i)<\|?\s*(?:im_start|im_end|system|assistant|user|endoftext)\s*\|?>|\[/?INST\]|<</?SYS>>|</?(?:system|assistant|instructions?)>|###\s*(?:system|instruction|assistant|user)\b`), "a chat-template role tag"},
-	{regexp.MustCompile(`(?im)(?:^|[.!?]\s+)\s*(?:system|assistant|developer)\s*(?:prompt|message)?\s*:`), "a role label"},
-	{regexp.MustCompile(`(?i)\b(?:system|developer)\s+(?:prompt|message|instructions?)\b`), "a mention of the system prompt"},
-	{regexp.MustCompile(`(?i)\byou\s+are\s+(?:now\s+)?(?:an?\s+)?(?:[\w-]+\s+){0,2}?(?:ai|a\.i\.|chatgpt|gpt|claude|gemini|llm|language\s+model|assistant|chatbot|summari[sz]er|helpful|no\s+longer)\b`), `a "you are" role assignment`},
-	{regexp.MustCompile(`(?i)\b(?:as\s+an\s+ai(?:\s+language)?\s+model|act\s+as\s+(?:an?\s+)?(?:ai|assistant|model|different)|pretend\s+(?:to\s+be|you\s+are)|from\s+now\s+on,?\s+you|jailbreak|developer\s+mode|\bDAN\b\s+mode)\b`), "a role-play instruction"},
-	{regexp.MustCompile(`(?i)\b(?:note|message|instruction|attention|reminder)s?\s+(?:to|for)\s+(?:the\s+)?(?:ai|a\.i\.|llms?|language\s+models?|models?|assistants?|chatbots?|summari[sz]ers?|bots?|crawlers?)\b|\b(?:dear|hey|attention)\s+(?:ai|llm|assistant|chatgpt|model|summari[sz]er)\b|\bif\s+you\s+are\s+an?\s+(?:ai|llm|language\s+model|assistant|bot)\b`), "a message addressed to an AI"},
-	{regexp.MustCompile(`(?i)\b(?:ai|llm|language\s+model|assistant|chatbot|summari[sz]er)s?\b[^.!?\n]{0,40}?\b(?:must|should|shall|are\s+instructed\s+to|need\s+to|have\s+to)\s+(?:always\s+)?(?:say|write|describe|state|include|add|mention|call|claim|report|reply|respond|summari[sz]e|recommend|output)\b`), "an instruction to AI systems"},
-	{regexp.MustCompile(`(?i)\b(?:when|if)\s+(?:you\s+)?summari[sz](?:e|ing)\b[^.!?\n]{0,60}?\b(?:say|write|include|add|mention|state|describe|call|claim|tell)\b|\b(?:do\s+not|don't|never)\s+(?:summari[sz]e|mention|reveal|include)\b[^.!?\n]{0,40}\b(?:this|the\s+(?:article|following|above|text))\b`), "an instruction about the summary"},
-	{regexp.MustCompile(`(?i)\b(?:include|add|insert|append|put|embed)\s+(?:this|the\s+following|a|an|our|my)\s+(?:link|url|hyperlink|e-?mail(?:\s+address)?|phone\s+number|contact|referral|coupon|discount\s+code|affiliate)\b|\b(?:include|add|insert|append)\s+(?:a\s+)?(?:link|url)\s+to\b`), "a request to add a link or contact"},
-	{regexp.MustCompile(`(?i)\b(?:respond|reply|answer|write|output)\s+(?:only\s+)?(?:in|with)\s+(?:french|german|spanish|italian|chinese|russian|json|the\s+following|"[^"]{1,40}")\b|\b(?:print|output|repeat)\s+(?:the\s+)?(?:following|your\s+(?:instructions|prompt|system\s+prompt))\b`), "an instruction about the answer"},
-	{regexp.MustCompile(`(?i)<!--|-->|\bdisplay\s*:\s*none\b|\bvisibility\s*:\s*hidden\b|\bfont-size\s*:\s*0\b|\bcolor\s*:\s*(?:#fff(?:fff)?|white)\b`), "hidden-text markup"},
+	need [][]string
 }
 
 // InjectionFlags looks for instruction-like text in the source (title, byline and text):
@@ -35,10 +45,19 @@ var injectionPatterns = []struct {
 // Each becomes a flag of kind "injection" on section "source", so the reviewer checks
 // the draft follows the article and not the injected text.
 func InjectionFlags(src Source) []Flag {
+	return injectionFlags(src, true)
+}
+
+func injectionFlags(src Source, prefilter bool) []Flag {
 	all := src.Title + "\n" + src.Byline + "\n" + src.Text
 	var flags []Flag
 	seen := map[string]bool{}
+	folded, ok := foldForNeeds(all)
+	prefilter = prefilter && ok
 	for _, p := range injectionPatterns {
+		if prefilter && !hasNeeds(folded, p.need) {
+			continue
+		}
 		for _, m := range p.re.FindAllStringIndex(all, 3) {
 			snippet := around(all, m[0], m[1])
 			if seen[snippet] {
@@ -106,4 +125,72 @@ func invisible(s string) int {
 		return 0
 	}
 	return n
+}
+
+// foldForNeeds returns s with ASCII letters in lower case and each run of the white
+// space regexp's \s matches ([\t\n\f\r ]) as one space: where a case-insensitive
+// pattern matches s, its literal parts occur in the result. ok is false when s holds one
+// of the two non-ASCII letters that case-fold to ASCII ones (the Kelvin sign and the long
+// s): the caller then searches without the prefilter.
+func foldForNeeds(s string) (string, bool) {
+	if strings.ContainsRune(s, '\u212a') || strings.ContainsRune(s, '\u017f') {
+		return "", false
+	}
+	b := make([]byte, 0, len(s))
+	space := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r':
+			if !space {
+				b = append(b, ' ')
+			}
+			space = true
+			continue
+		case 'A' <= c && c <= 'Z':
+			c += 'a' - 'A'
+		}
+		space = false
+		b = append(b, c)
+	}
+	return string(b), true
+}
+
+// hasNeeds reports whether folded holds a string of every group of need.
+func hasNeeds(folded string, need [][]string) bool {
+	for _, group := range need {
+		found := false
+		for _, w := range group {
+			if containsNeed(folded, w) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+func containsNeed(folded, w string) bool {
+	word, ok := strings.CutPrefix(w, `\b`)
+	if !ok {
+		return strings.Contains(folded, w)
+	}
+	for i := 0; ; {
+		j := strings.Index(folded[i:], word)
+		if j < 0 {
+			return false
+		}
+		j += i
+		if j == 0 || !isASCIIWord(folded[j-1]) {
+			return true
+		}
+		i = j + 1
+	}
+}
+
+func isASCIIWord(c byte) bool {
+	return c == '_' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
 }

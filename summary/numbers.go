@@ -69,11 +69,7 @@ var decimalComma = map[string]bool{"de": true, "fr": true, "es": true, "it": tru
 // numbers finds the numbers in s, reading separators as lang writes them.
 func numbers(s, lang string) []mention {
 	var out []mention
-	var found [][]int
-	if strings.ContainsAny(s, "0123456789") { // the regexp is slow; most sections have few digits
-		found = numRe.FindAllStringSubmatchIndex(s, -1)
-	}
-	for _, m := range found {
+	for _, m := range findInParts(numRe, s, numberParts) {
 		get := func(i int) string {
 			if m[2*i] < 0 {
 				return ""
@@ -115,11 +111,7 @@ func numbers(s, lang string) []mention {
 		}
 		out = append(out, men)
 	}
-	var spelled [][]int
-	if len(findPhrases(s, spelledWords)) > 0 {
-		spelled = spelledRe.FindAllStringSubmatchIndex(s, -1)
-	}
-	for _, m := range spelled {
+	for _, m := range findBySentence(spelledRe, s, hasSpelledWord) {
 		w := strings.ToLower(s[m[2]:m[3]])
 		v := spelledValues[w]
 		if m[4] >= 0 {
