@@ -52,6 +52,10 @@ func SharedLimiter(key string, rpm, tpm int) *Limiter {
 	return l
 }
 
+// LimitsTokens reports whether the limiter has a tokens-per-minute limit, so that callers
+// count a request's tokens only when it matters.
+func (l *Limiter) LimitsTokens() bool { return l != nil && l.tpm > 0 }
+
 // Wait blocks until a request of about tokens tokens may start, and books it. It returns
 // the context's error if ctx ends first.
 func (l *Limiter) Wait(ctx context.Context, tokens int) error {

@@ -3,6 +3,8 @@ package llm
 import (
 	"strings"
 	"testing"
+
+	"newsdesk/summary"
 )
 
 func TestCountTokens(t *testing.T) {
@@ -25,5 +27,23 @@ func TestCountTokens(t *testing.T) {
 	}
 	if est < got*8/10 || est > got*15/10 {
 		t.Errorf("estimateTokens = %d, far from the tokenizer's %d", est, got)
+	}
+}
+
+// TestEstimateBoundsCount: readPart counts a prompt's tokens only when the provider read
+// less than 0.6 of estimateTokens' figure, which is safe while the estimate is at least
+// 0.84 of the count (then half the count is at most 0.6 of the estimate). The corpus
+// holds news in four languages.
+func TestEstimateBoundsCount(t *testing.T) {
+	cases, err := summary.Corpus()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cases {
+		text := c.Source().Text
+		n, est := CountTokens(text), estimateTokens(text)
+		if float64(est) < 0.84*float64(n) {
+			t.Errorf("%s (%s): estimate %d, count %d: below 0.84", c.Name, c.Source().Lang, est, n)
+		}
 	}
 }
