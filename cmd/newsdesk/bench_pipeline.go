@@ -18,6 +18,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -71,6 +72,7 @@ func benchPipeline(ctx context.Context, args []string, getenv func(string) strin
 	verbose := fs.Bool("v", false, "show the worker's log")
 	extractConc := fs.Int("extract-concurrency", 0, "the worker's extract slots (0: NEWSDESK_EXTRACT_CONCURRENCY or its default)")
 	llmConc := fs.Int("llm-concurrency", 0, "the worker's summarise slots (0: NEWSDESK_LLM_CONCURRENCY or its default)")
+	cpuProfile := fs.String("cpuprofile", "", "write CPU profiles of the end-to-end run: the worker's to this path, this process's (API, JetStream, pages, LLM) to this path + \".bench\"")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
@@ -213,6 +215,14 @@ func benchPipeline(ctx context.Context, args []string, getenv func(string) strin
 	if *extractConc > 0 {
 		wk.Env = append(wk.Env, "NEWSDESK_EXTRACT_CONCURRENCY="+strconv.Itoa(*extractConc))
 	}
+	if *cpuProfile != "" {
+		abs, err := filepath.Abs(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		*cpuProfile = abs
+		wk.Env = append(wk.Env, "NEWSDESK_CPUPROFILE="+abs)
+	}
 	if *llmConc > 0 {
 		wk.Env = append(wk.Env, "NEWSDESK_LLM_CONCURRENCY="+strconv.Itoa(*llmConc))
 	}
@@ -247,9 +257,19 @@ func benchPipeline(ctx context.Context, args []string, getenv func(string) strin
 		return fmt.Errorf("bench pipeline: %w", err)
 	}
 	rssBefore := pipelinePeakRSS(wk.Process.Pid)
-	cpuSelf0, cpuWorker0 := pipelineSelfCPU(), pipelineProcCPU(wk.Process.Pid)
+	cpuSelf0, cpuWorker0, cpuPG0 := pipelineSelfCPU(), pipelineProcCPU(wk.Process.Pid), pipelineCommandCPU("postgres")
 
 	// End to end: one POST of N URLs, until every article is draft or failed.
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile + ".bench")
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+	}
 	start := time.Now()
 	if err := pipelineSubmit(ctx, apiBase, secret, urls); err != nil {
 		return fmt.Errorf("bench pipeline: submit: %w", err)
@@ -276,7 +296,11 @@ func benchPipeline(ctx context.Context, args []string, getenv func(string) strin
 	elapsed := time.Since(start)
 	rss := pipelinePeakRSS(wk.Process.Pid)
 	cpuSelf, cpuWorker := pipelineSelfCPU()-cpuSelf0, pipelineProcCPU(wk.Process.Pid)-cpuWorker0
+	cpuPG := pipelineCommandCPU("postgres") - cpuPG0
 	stopWorker()
+	if *cpuProfile != "" {
+		pprof.StopCPUProfile()
+	}
 	e2e := float64(*n) / elapsed.Seconds()
 
 	// Bare extraction again: on a shared machine the load changes during the run, so the
@@ -320,8 +344,8 @@ func benchPipeline(ctx context.Context, args []string, getenv func(string) strin
 		fmt.Fprintf(stdout, "  ingest           %8.0f URLs/s   (one POST of %d URLs in %s; target >= 2000)\n", ingestRate, *ingestN, ingestTook.Round(time.Millisecond))
 	}
 	perArticle := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) / float64(*n) }
-	fmt.Fprintf(stdout, "  CPU per article  %8.1f ms in the pipeline (worker %.1f + API, JetStream, pages and fake LLM %.1f; Postgres not counted) vs %.1f ms bare extraction\n",
-		perArticle(cpuWorker+cpuSelf), perArticle(cpuWorker), perArticle(cpuSelf), perArticle(bareCPU))
+	fmt.Fprintf(stdout, "  CPU per article  %8.1f ms in the pipeline (worker %.1f + API, JetStream, pages and fake LLM %.1f + Postgres %.1f) vs %.1f ms bare extraction\n",
+		perArticle(cpuWorker+cpuSelf+cpuPG), perArticle(cpuWorker), perArticle(cpuSelf), perArticle(cpuPG), perArticle(bareCPU))
 	fmt.Fprintf(stdout, "  worker peak RSS  %8.1f MiB      (VmHWM; %.1f MiB when idle before the run; target <= 250)\n", mib(rss), mib(rssBefore))
 	fmt.Fprintf(stdout, "pipeline: n %d e2e_per_s %.1f bare_per_s %.1f bare_parallel_per_s %.1f ratio %.2f ingest_per_s %.0f worker_peak_rss_mib %.1f\n",
 		*n, e2e, bare1, bareN, e2e/bare1, ingestRate, mib(rss))
@@ -507,6 +531,29 @@ func pipelineProcCPU(pid int) time.Duration {
 	utime, _ := strconv.ParseInt(f[11], 10, 64) // field 14 of the whole line
 	stime, _ := strconv.ParseInt(f[12], 10, 64) // field 15
 	return time.Duration(utime+stime) * 10 * time.Millisecond
+}
+
+// pipelineCommandCPU returns the CPU time (user and system) used so far by the live
+// processes named command, whoever runs them: Postgres's backends and background
+// processes. Processes that exit in between are not counted (backends of pools stay).
+func pipelineCommandCPU(command string) time.Duration {
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0
+	}
+	var total time.Duration
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil || !bytes.Contains(b, []byte("("+command+")")) {
+			continue
+		}
+		total += pipelineProcCPU(pid)
+	}
+	return total
 }
 
 // pipelinePeakRSS returns a process's peak resident set size (VmHWM) in bytes, or 0.
