@@ -209,7 +209,7 @@ func newIndex(src Source) *index {
 	for _, m := range findAllString(emailRe, t.norm, hasAt) {
 		idx.links[linkKey(m)] = true
 	}
-	for _, m := range findAllString(phoneRe, t.norm, hasDigit) {
+	for _, m := range findAllString(phoneRe, t.norm, mayHoldPhone) {
 		idx.links[digits(m)] = true
 	}
 	idx.numbers = numbers(t.norm, lang)
@@ -316,7 +316,7 @@ func (c *checker) links(name string, t *text) {
 		}
 		t.mask(m[0], m[1])
 	}
-	for _, m := range findAllIndex(phoneRe, t.norm, hasDigit) {
+	for _, m := range findAllIndex(phoneRe, t.norm, mayHoldPhone) {
 		p := t.norm[m[0]:m[1]]
 		if !isPhone(p) {
 			continue
@@ -434,7 +434,7 @@ var (
 // dates flags month names, weekdays and relative dates that the source does not use.
 // (Years are checked with the numbers.)
 func (c *checker) dates(name string, t text) {
-	for _, m := range dateWordRe.FindAllStringIndex(t.norm, -1) {
+	for _, m := range letterWords(t.norm) {
 		w := t.norm[m[0]:m[1]]
 		lw := strings.ToLower(w)
 		if mo, ok := monthNames[lw]; ok {
@@ -455,12 +455,74 @@ func (c *checker) dates(name string, t text) {
 			c.add(Flag{name, KindDate, t.span(m[0], m[1]), "Day not in the source."})
 		}
 	}
+	if !mayHoldRelative(t.norm) {
+		return
+	}
 	for _, m := range relativeRe.FindAllStringIndex(t.norm, -1) {
 		if !c.idx.hasPhrase(t.norm[m[0]:m[1]]) {
 			c.add(Flag{name, KindDate, t.span(m[0], m[1]),
 				"Relative date not in the source; it changes meaning once the summary is published."})
 		}
 	}
+}
+
+// relativeStarts are how relativeRe's phrases start ("ma" for mañana).
+var relativeStarts = []string{"yesterday", "today", "tomorrow", "tonight", "this ", "last ", "next ", "earlier this ",
+	"later this ", "gestern", "morgen", "heute", "hier", "demain", "aujourd'hui", "ayer", "ma", "hoy", "ieri", "domani", "oggi"}
+
+// mayHoldRelative reports whether relativeRe can match s: one of relativeStarts, in any
+// ASCII case, after \b. The long s case-folds to s, so a text holding it may always match.
+func mayHoldRelative(s string) bool {
+	if strings.ContainsRune(s, '\u017f') {
+		return true
+	}
+	for i := 0; i < len(s); i++ {
+		if !boundary(s, i) || !isASCIIWord(s[i]) {
+			continue
+		}
+		for _, w := range relativeStarts {
+			if hasFold(s, i, w) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// letterWords is dateWordRe.FindAllStringIndex(s, -1) without the regexp: runs of
+// letters, each shortened from its end until \b (which only ASCII letters and digits count
+// as word characters) holds after it.
+func letterWords(s string) [][]int {
+	var out [][]int
+	for p := 0; p < len(s); {
+		r, size := utf8.DecodeRuneInString(s[p:])
+		if !unicode.IsLetter(r) || !boundary(s, p) {
+			p += size
+			continue
+		}
+		var ends []int // rune ends within the run of letters
+		q := p
+		for q < len(s) {
+			r, n := utf8.DecodeRuneInString(s[q:])
+			if !unicode.IsLetter(r) {
+				break
+			}
+			q += n
+			ends = append(ends, q)
+		}
+		matched := false
+		for k := len(ends) - 1; k >= 0; k-- {
+			if boundary(s, ends[k]) {
+				out = append(out, []int{p, ends[k]})
+				p, matched = ends[k], true
+				break
+			}
+		}
+		if !matched {
+			p += size
+		}
+	}
+	return out
 }
 
 func followedByDateish(s string) bool {

@@ -112,10 +112,11 @@ var bySentence = []struct {
 	find func(string) [][]int
 }{
 	{numRe, func(s string) [][]int { return findInParts(numRe, s, numberParts) }},
-	{spelledRe, func(s string) [][]int { return findBySentence(spelledRe, s, hasSpelledWord) }},
+	{numRe, findNumbers},
+	{spelledRe, func(s string) [][]int { return findInParts(spelledRe, s, spelledParts) }},
 	{urlRe, func(s string) [][]int { return findBySentence(urlRe, s, mayHoldURL) }},
 	{emailRe, func(s string) [][]int { return findBySentence(emailRe, s, hasAt) }},
-	{phoneRe, func(s string) [][]int { return findBySentence(phoneRe, s, hasDigit) }},
+	{phoneRe, func(s string) [][]int { return findBySentence(phoneRe, s, mayHoldPhone) }},
 }
 
 // checkBySentence fails t when searching s sentence by sentence finds other matches than
@@ -147,6 +148,8 @@ func TestFindBySentence(t *testing.T) {
 		"x.com? y.io! http://localhost ok. www. nothing. 12.34.56.78 and 555-123-4567.",
 		"USD 5 million per cent of dollars and 7 8 9 a b c d e f 10 percentage    points   of   pounds x y z usd\t11 eur 12th",
 		"a b c d e f g 5 a b c d e f g h 6 7\n8 millionen prozent  9 milliarden de euros hk$ 10 bn 2 tn 3 k 4 m pour  cent.",
+		"5 percentagepoints, 6 percentage\tpoint; 7 per  cent 8 percento 9 POUR\nCENT 10 of of dollars 11 de\teuros 12 dollarss 1,2345 1.234.567,89 12,34.5 $\n5 $  5",
+		"x y half a dozen thousand per cent z (one) sixty-two twenty percent ten%, Seventeen Seven\tthousand percent money tenant someone",
 	}
 	cases, err := Corpus()
 	if err != nil {
@@ -191,5 +194,76 @@ func TestFindBySentenceGenerated(t *testing.T) {
 	}
 	if matches < 10000 {
 		t.Fatalf("only %d matches compared", matches)
+	}
+}
+
+// TestEndsApproximate holds endsApproximate to the regexp it replaces.
+func TestEndsApproximate(t *testing.T) {
+	var texts []string
+	for _, w := range approxWords {
+		for _, v := range []string{w, strings.ToUpper(w), strings.ReplaceAll(w, "s", "ſ"), strings.ReplaceAll(w, " ", "  ")} {
+			for _, pre := range []string{"", " ", "x", "é", "1", "(", "_", "\xff"} {
+				for _, post := range []string{"", " ", " \t\n", "x", ".", "\u00a0"} {
+					texts = append(texts, pre+v+post, "it rose by "+pre+v+post)
+				}
+			}
+		}
+	}
+	matched := 0
+	for _, s := range texts {
+		want := approxRe.MatchString(s)
+		if got := endsApproximate(s); got != want {
+			t.Fatalf("endsApproximate(%q) = %v, the regexp says %v", s, got, want)
+		}
+		if want {
+			matched++
+		}
+	}
+	if matched < len(texts)/10 {
+		t.Fatalf("only %d of %d texts matched", matched, len(texts))
+	}
+}
+
+// TestLetterWords holds letterWords to dateWordRe on the corpora and on words that mix
+// ASCII and other letters, where \b is not where the word ends.
+func TestLetterWords(t *testing.T) {
+	texts := []string{"", "a", "é", "café", "über alles", "naïve façade", "x1y", "ab_c", "日本語 text", "Ünïcode9 z", "\xffab\xff", "é1", "1é", "_é_"}
+	cases, err := Corpus()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cases {
+		texts = append(texts, c.Source().Text)
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	pieces := []string{"a", "Z", "é", "ß", "1", "_", " ", ".", "日", "\xff", "ſ", "K", "-"}
+	for range 5000 {
+		var b strings.Builder
+		for range 1 + rng.IntN(10) {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		texts = append(texts, b.String())
+	}
+	for _, s := range texts {
+		got, want := letterWords(s), dateWordRe.FindAllStringIndex(s, -1)
+		if len(got) == 0 && len(want) == 0 {
+			continue
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("letterWords(%q) = %v, dateWordRe finds %v", s, got, want)
+		}
+	}
+}
+
+// TestMayHoldRelative: the prefilter never hides a relative date relativeRe would find.
+func TestMayHoldRelative(t *testing.T) {
+	for _, s := range []string{"It happened Yesterday.", "THIS MORNING", "last\tweek", "Earlier this year", "later this month",
+		"gestern", "Aujourd'hui", "MAÑANA", "hoy", "thiſ week", "next  spring", "(today)", "x_today", "1today"} {
+		if relativeRe.MatchString(s) && !mayHoldRelative(s) {
+			t.Errorf("mayHoldRelative(%q) is false, but relativeRe matches", s)
+		}
+	}
+	if mayHoldRelative("The council met on the plan.") {
+		t.Error("mayHoldRelative holds for a sentence with no relative date")
 	}
 }

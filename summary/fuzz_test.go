@@ -17,6 +17,15 @@ func FuzzCheck(f *testing.F) {
 		_ = Validate(s)
 		checkBySentence(t, text)
 		checkBySentence(t, why)
+		if got, want := letterWords(what), dateWordRe.FindAllStringIndex(what, -1); (len(got) > 0 || len(want) > 0) && !reflect.DeepEqual(got, want) {
+			t.Fatalf("letterWords(%q) = %v, dateWordRe finds %v", what, got, want)
+		}
+		if !mayHoldRelative(what) && relativeRe.MatchString(what) {
+			t.Fatalf("mayHoldRelative(%q) is false, but relativeRe matches", what)
+		}
+		if got, want := endsApproximate(why), approxRe.MatchString(why); got != want {
+			t.Fatalf("endsApproximate(%q) = %v, the regexp says %v", why, got, want)
+		}
 		src := Source{Title: kp, Text: text}
 		if fast, slow := InjectionFlags(src), injectionFlags(src, false); !reflect.DeepEqual(fast, slow) {
 			t.Fatalf("InjectionFlags with the prefilter %s, without %s", describe(fast), describe(slow))

@@ -18,17 +18,17 @@ import (
 // case-insensitive regexps over every article was most of the cost of checking a draft.
 // TestInjectionNeeds and FuzzCheck hold the prefilter to the plain search.
 var injectionPatterns = []injectionPattern{
-	{regexp.MustCompile(`(?i)\b(?:ignore|disregard|forget|override|bypass|skip)\b[^.!?\n]{0,40}?\b(?:previous|prior|above|earlier|preceding|all|any|your|the|these|those|system)\b[^.!?\n]{0,30}?\b(?:instructions?|prompts?|directions?|rules|guidelines|messages?|context|commands?)\b`), "an order to ignore instructions", [][]string{{"ignore", "disregard", "forget", "override", "bypass", "skip"}, {"instruction", "prompt", "direction", "rules", "guideline", "message", "context", "command"}}},
-	{regexp.MustCompile(`(?i)\b(?:new|updated|real|actual|hidden|secret|additional)\s+(?:instructions?|system\s+prompt|task|directive)s?\s*[:\-]`), "a block of new instructions", [][]string{{"new ", "updated ", "real ", "actual ", "hidden ", "secret ", "additional "}, {"instruction", "system prompt", "task", "directive"}}},
+	{regexp.MustCompile(`(?i)\b(?:ignore|disregard|forget|override|bypass|skip)\b[^.!?\n]{0,40}?\b(?:previous|prior|above|earlier|preceding|all|any|your|the|these|those|system)\b[^.!?\n]{0,30}?\b(?:instructions?|prompts?|directions?|rules|guidelines|messages?|context|commands?)\b`), "an order to ignore instructions", [][]string{{`\bignore`, `\bdisregard`, `\bforget`, `\boverride`, `\bbypass`, `\bskip`}, {"instruction", "prompt", "direction", "rules", "guideline", "message", "context", "command"}}},
+	{regexp.MustCompile(`(?i)\b(?:new|updated|real|actual|hidden|secret|additional)\s+(?:instructions?|system\s+prompt|task|directive)s?\s*[:\-]`), "a block of new instructions", [][]string{{`\bnew `, `\bupdated `, `\breal `, `\bactual `, `\bhidden `, `\bsecret `, `\badditional `}, {"instruction", "system prompt", "task", "directive"}}},
 	{regexp.MustCompile(`(?i)<\|?\s*(?:im_start|im_end|system|assistant|user|endoftext)\s*\|?>|\[/?INST\]|<</?SYS>>|</?(?:system|assistant|instructions?)>|###\s*(?:system|instruction|assistant|user)\b`), "a chat-template role tag", [][]string{{"<", "[inst]", "[/inst]", "###"}}},
 	{regexp.MustCompile(`(?im)(?:^|[.!?]\s+)\s*(?:system|assistant|developer)\s*(?:prompt|message)?\s*:`), "a role label", [][]string{{"system", "assistant", "developer"}, {":"}}},
-	{regexp.MustCompile(`(?i)\b(?:system|developer)\s+(?:prompt|message|instructions?)\b`), "a mention of the system prompt", [][]string{{"system prompt", "system message", "system instruction", "developer prompt", "developer message", "developer instruction"}}},
-	{regexp.MustCompile(`(?i)\byou\s+are\s+(?:now\s+)?(?:an?\s+)?(?:[\w-]+\s+){0,2}?(?:ai|a\.i\.|chatgpt|gpt|claude|gemini|llm|language\s+model|assistant|chatbot|summari[sz]er|helpful|no\s+longer)\b`), `a "you are" role assignment`, [][]string{{"you are "}}},
-	{regexp.MustCompile(`(?i)\b(?:as\s+an\s+ai(?:\s+language)?\s+model|act\s+as\s+(?:an?\s+)?(?:ai|assistant|model|different)|pretend\s+(?:to\s+be|you\s+are)|from\s+now\s+on,?\s+you|jailbreak|developer\s+mode|\bDAN\b\s+mode)\b`), "a role-play instruction", [][]string{{"as an ai", "act as ", "pretend ", "from now on", "jailbreak", "developer mode", "dan mode"}}},
-	{regexp.MustCompile(`(?i)\b(?:note|message|instruction|attention|reminder)s?\s+(?:to|for)\s+(?:the\s+)?(?:ai|a\.i\.|llms?|language\s+models?|models?|assistants?|chatbots?|summari[sz]ers?|bots?|crawlers?)\b|\b(?:dear|hey|attention)\s+(?:ai|llm|assistant|chatgpt|model|summari[sz]er)\b|\bif\s+you\s+are\s+an?\s+(?:ai|llm|language\s+model|assistant|bot)\b`), "a message addressed to an AI", [][]string{{"note", "message", "instruction", "attention", "reminder", "dear ", "hey ", "if you are a"}}},
-	{regexp.MustCompile(`(?i)\b(?:ai|llm|language\s+model|assistant|chatbot|summari[sz]er)s?\b[^.!?\n]{0,40}?\b(?:must|should|shall|are\s+instructed\s+to|need\s+to|have\s+to)\s+(?:always\s+)?(?:say|write|describe|state|include|add|mention|call|claim|report|reply|respond|summari[sz]e|recommend|output)\b`), "an instruction to AI systems", [][]string{{`\bai`, "llm", "language model", "assistant", "chatbot", "summariser", "summarizer"}, {"must ", "should ", "shall ", "are instructed to ", "need to ", "have to "}}},
-	{regexp.MustCompile(`(?i)\b(?:when|if)\s+(?:you\s+)?summari[sz](?:e|ing)\b[^.!?\n]{0,60}?\b(?:say|write|include|add|mention|state|describe|call|claim|tell)\b|\b(?:do\s+not|don't|never)\s+(?:summari[sz]e|mention|reveal|include)\b[^.!?\n]{0,40}\b(?:this|the\s+(?:article|following|above|text))\b`), "an instruction about the summary", [][]string{{"summari", "not mention", "not reveal", "not include", "don't mention", "don't reveal", "don't include", "never mention", "never reveal", "never include"}}},
-	{regexp.MustCompile(`(?i)\b(?:include|add|insert|append|put|embed)\s+(?:this|the\s+following|a|an|our|my)\s+(?:link|url|hyperlink|e-?mail(?:\s+address)?|phone\s+number|contact|referral|coupon|discount\s+code|affiliate)\b|\b(?:include|add|insert|append)\s+(?:a\s+)?(?:link|url)\s+to\b`), "a request to add a link or contact", [][]string{{"link", "url", "mail", "phone number", "contact", "referral", "coupon", "discount code", "affiliate"}}},
+	{regexp.MustCompile(`(?i)\b(?:system|developer)\s+(?:prompt|message|instructions?)\b`), "a mention of the system prompt", [][]string{{`\bsystem prompt`, `\bsystem message`, `\bsystem instruction`, `\bdeveloper prompt`, `\bdeveloper message`, `\bdeveloper instruction`}}},
+	{regexp.MustCompile(`(?i)\byou\s+are\s+(?:now\s+)?(?:an?\s+)?(?:[\w-]+\s+){0,2}?(?:ai|a\.i\.|chatgpt|gpt|claude|gemini|llm|language\s+model|assistant|chatbot|summari[sz]er|helpful|no\s+longer)\b`), `a "you are" role assignment`, [][]string{{`\byou are `}}},
+	{regexp.MustCompile(`(?i)\b(?:as\s+an\s+ai(?:\s+language)?\s+model|act\s+as\s+(?:an?\s+)?(?:ai|assistant|model|different)|pretend\s+(?:to\s+be|you\s+are)|from\s+now\s+on,?\s+you|jailbreak|developer\s+mode|\bDAN\b\s+mode)\b`), "a role-play instruction", [][]string{{`\bas an ai`, `\bact as `, `\bpretend `, `\bfrom now on`, `\bjailbreak`, `\bdeveloper mode`, `\bdan mode`}}},
+	{regexp.MustCompile(`(?i)\b(?:note|message|instruction|attention|reminder)s?\s+(?:to|for)\s+(?:the\s+)?(?:ai|a\.i\.|llms?|language\s+models?|models?|assistants?|chatbots?|summari[sz]ers?|bots?|crawlers?)\b|\b(?:dear|hey|attention)\s+(?:ai|llm|assistant|chatgpt|model|summari[sz]er)\b|\bif\s+you\s+are\s+an?\s+(?:ai|llm|language\s+model|assistant|bot)\b`), "a message addressed to an AI", [][]string{{`\bnote`, `\bmessage`, `\binstruction`, `\battention`, `\breminder`, `\bdear `, `\bhey `, `\bif you are a`}}},
+	{regexp.MustCompile(`(?i)\b(?:ai|llm|language\s+model|assistant|chatbot|summari[sz]er)s?\b[^.!?\n]{0,40}?\b(?:must|should|shall|are\s+instructed\s+to|need\s+to|have\s+to)\s+(?:always\s+)?(?:say|write|describe|state|include|add|mention|call|claim|report|reply|respond|summari[sz]e|recommend|output)\b`), "an instruction to AI systems", [][]string{{`\bai`, "llm", "language model", "assistant", "chatbot", "summariser", "summarizer"}, {`\bmust `, `\bshould `, `\bshall `, `\bare instructed to `, `\bneed to `, `\bhave to `}}},
+	{regexp.MustCompile(`(?i)\b(?:when|if)\s+(?:you\s+)?summari[sz](?:e|ing)\b[^.!?\n]{0,60}?\b(?:say|write|include|add|mention|state|describe|call|claim|tell)\b|\b(?:do\s+not|don't|never)\s+(?:summari[sz]e|mention|reveal|include)\b[^.!?\n]{0,40}\b(?:this|the\s+(?:article|following|above|text))\b`), "an instruction about the summary", [][]string{{`\bsummari`, `\bnot mention`, `\bnot reveal`, `\bnot include`, `\bdon't mention`, `\bdon't reveal`, `\bdon't include`, `\bnever mention`, `\bnever reveal`, `\bnever include`}}},
+	{regexp.MustCompile(`(?i)\b(?:include|add|insert|append|put|embed)\s+(?:this|the\s+following|a|an|our|my)\s+(?:link|url|hyperlink|e-?mail(?:\s+address)?|phone\s+number|contact|referral|coupon|discount\s+code|affiliate)\b|\b(?:include|add|insert|append)\s+(?:a\s+)?(?:link|url)\s+to\b`), "a request to add a link or contact", [][]string{{`\blink`, `\bhyperlink`, `\burl`, `\bemail`, `\be-mail`, `\bphone number`, `\bcontact`, `\breferral`, `\bcoupon`, `\bdiscount code`, `\baffiliate`}}},
 	{regexp.MustCompile(`(?i)\b(?:respond|reply|answer|write|output)\s+(?:only\s+)?(?:in|with)\s+(?:french|german|spanish|italian|chinese|russian|json|the\s+following|"[^"]{1,40}")\b|\b(?:print|output|repeat)\s+(?:the\s+)?(?:following|your\s+(?:instructions|prompt|system\s+prompt))\b`), "an instruction about the answer", [][]string{{"respond ", "reply ", "answer ", "write ", "output ", "print ", "repeat "}}},
 	{regexp.MustCompile(`(?i)<!--|-->|\bdisplay\s*:\s*none\b|\bvisibility\s*:\s*hidden\b|\bfont-size\s*:\s*0\b|\bcolor\s*:\s*(?:#fff(?:fff)?|white)\b`), "hidden-text markup", [][]string{{"<!--", "-->", "display", "visibility", "font-size", "color"}}},
 }
@@ -54,8 +54,12 @@ func injectionFlags(src Source, prefilter bool) []Flag {
 	seen := map[string]bool{}
 	folded, ok := foldForNeeds(all)
 	prefilter = prefilter && ok
+	var starts wordStarts
+	if prefilter {
+		starts = newWordStarts(folded)
+	}
 	for _, p := range injectionPatterns {
-		if prefilter && !hasNeeds(folded, p.need) {
+		if prefilter && !hasNeeds(folded, starts, p.need) {
 			continue
 		}
 		for _, m := range p.re.FindAllStringIndex(all, 3) {
@@ -157,11 +161,11 @@ func foldForNeeds(s string) (string, bool) {
 }
 
 // hasNeeds reports whether folded holds a string of every group of need.
-func hasNeeds(folded string, need [][]string) bool {
+func hasNeeds(folded string, starts wordStarts, need [][]string) bool {
 	for _, group := range need {
 		found := false
 		for _, w := range group {
-			if containsNeed(folded, w) {
+			if containsNeed(folded, starts, w) {
 				found = true
 				break
 			}
@@ -173,22 +177,31 @@ func hasNeeds(folded string, need [][]string) bool {
 	return true
 }
 
-func containsNeed(folded, w string) bool {
+// wordStarts lists where the words of a folded text start, by first letter: a string
+// needed after \b is looked for there only.
+type wordStarts [26][]int
+
+func newWordStarts(folded string) wordStarts {
+	var ws wordStarts
+	for i := 0; i < len(folded); i++ {
+		if c := folded[i]; 'a' <= c && c <= 'z' && (i == 0 || !isASCIIWord(folded[i-1])) {
+			ws[c-'a'] = append(ws[c-'a'], i)
+		}
+	}
+	return ws
+}
+
+func containsNeed(folded string, starts wordStarts, w string) bool {
 	word, ok := strings.CutPrefix(w, `\b`)
 	if !ok {
 		return strings.Contains(folded, w)
 	}
-	for i := 0; ; {
-		j := strings.Index(folded[i:], word)
-		if j < 0 {
-			return false
-		}
-		j += i
-		if j == 0 || !isASCIIWord(folded[j-1]) {
+	for _, i := range starts[word[0]-'a'] {
+		if strings.HasPrefix(folded[i:], word) {
 			return true
 		}
-		i = j + 1
 	}
+	return false
 }
 
 func isASCIIWord(c byte) bool {

@@ -155,6 +155,9 @@ func TestInjectionNeeds(t *testing.T) {
 				if f, _ := foldForNeeds(strings.TrimPrefix(w, `\b`)); f != strings.TrimPrefix(w, `\b`) || w == "" {
 					t.Errorf("needed string %q of %q is not folded", w, p.re)
 				}
+				if word, ok := strings.CutPrefix(w, `\b`); ok && (word == "" || word[0] < 'a' || word[0] > 'z') {
+					t.Errorf("needed string %q of %q does not start with a letter after \\b", w, p.re)
+				}
 			}
 		}
 	}

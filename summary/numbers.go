@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // mention is a number found in a text, with what qualifies it.
@@ -69,7 +70,7 @@ var decimalComma = map[string]bool{"de": true, "fr": true, "es": true, "it": tru
 // numbers finds the numbers in s, reading separators as lang writes them.
 func numbers(s, lang string) []mention {
 	var out []mention
-	for _, m := range findInParts(numRe, s, numberParts) {
+	for _, m := range findNumbers(s) {
 		get := func(i int) string {
 			if m[2*i] < 0 {
 				return ""
@@ -111,7 +112,7 @@ func numbers(s, lang string) []mention {
 		}
 		out = append(out, men)
 	}
-	for _, m := range findBySentence(spelledRe, s, hasSpelledWord) {
+	for _, m := range findInParts(spelledRe, s, spelledParts) {
 		w := strings.ToLower(s[m[2]:m[3]])
 		v := spelledValues[w]
 		if m[4] >= 0 {
@@ -194,7 +195,31 @@ func approximate(before string) bool {
 	if len(before) > 30 {
 		before = before[len(before)-30:]
 	}
-	return approxRe.MatchString(strings.TrimRight(before, "$€£¥₹ "))
+	return endsApproximate(strings.TrimRight(before, "$€£¥₹ "))
+}
+
+// approxWords are approxRe's phrases.
+var approxWords = strings.Split("about|around|nearly|almost|roughly|some|approximately|over|more than|less than|under|just over|just under|up to|circa|rund|etwa|fast|knapp|über|environ|près de|presque|plus de|unos|unas|casi|más de|circa|quasi|oltre", "|")
+
+// endsApproximate is approxRe.MatchString(s) without the regexp (it ran once per number):
+// s ends with one of approxWords in any case, then only white space, with \b before it.
+func endsApproximate(s string) bool {
+	u := strings.TrimRight(s, "\t\n\f\r ")
+	for _, w := range approxWords {
+		n := utf8.RuneCountInString(w)
+		q := len(u)
+		for range n {
+			if q == 0 {
+				break
+			}
+			_, size := utf8.DecodeLastRuneInString(u[:q])
+			q -= size
+		}
+		if utf8.RuneCountInString(u[q:]) == n && strings.EqualFold(u[q:], w) && boundary(u, q) {
+			return true
+		}
+	}
+	return false
 }
 
 // matches reports whether the summary number m agrees with the source number s: the

@@ -62,12 +62,38 @@ func findInParts(re *regexp.Regexp, s string, parts func(sentence string) [][2]i
 // come at most five words (scale, "percentage points", "of", currency). Words here are
 // runs of anything but white space.
 func numberParts(sentence string) [][2]int {
+	var at []int
+	for i := 0; i < len(sentence); i++ {
+		if c := sentence[i]; '0' <= c && c <= '9' {
+			at = append(at, i)
+		}
+	}
+	return wordParts(sentence, at, 1, 5)
+}
+
+// spelledParts returns the parts of a sentence where spelledRe can match: from two words
+// before a word holding one of spelledWords between ASCII word boundaries ("half a
+// dozen") to the third word after it (a scale, "per cent"). The long s (U+017F)
+// case-folds to s, so a sentence holding it is searched whole.
+func spelledParts(sentence string) [][2]int {
+	if strings.ContainsRune(sentence, '\u017f') {
+		return [][2]int{{0, len(sentence)}}
+	}
+	return wordParts(sentence, spelledWordsAt(sentence), 2, 3)
+}
+
+// wordParts returns the spans of a sentence from before words ahead of each word holding
+// an offset of at (in increasing order) to after words behind it, merged where they
+// overlap. Words are runs of anything but white space.
+func wordParts(sentence string, at []int, before, after int) [][2]int {
+	if len(at) == 0 {
+		return nil
+	}
 	type word struct {
 		start, end int
-		digit      bool
+		anchor     bool
 	}
 	var words []word
-	any := false
 	for i := 0; i < len(sentence); {
 		for i < len(sentence) && isRESpace(sentence[i]) {
 			i++
@@ -77,25 +103,22 @@ func numberParts(sentence string) [][2]int {
 		}
 		w := word{start: i}
 		for i < len(sentence) && !isRESpace(sentence[i]) {
-			if c := sentence[i]; '0' <= c && c <= '9' {
-				w.digit = true
-			}
 			i++
 		}
 		w.end = i
-		any = any || w.digit
+		for len(at) > 0 && at[0] < w.end {
+			w.anchor = w.anchor || at[0] >= w.start
+			at = at[1:]
+		}
 		words = append(words, w)
-	}
-	if !any {
-		return nil
 	}
 	var parts [][2]int
 	last := -1 // index of the last word in parts
 	for i, w := range words {
-		if !w.digit {
+		if !w.anchor {
 			continue
 		}
-		from, to := max(i-1, 0), min(i+5, len(words)-1)
+		from, to := max(i-before, 0), min(i+after, len(words)-1)
 		if from <= last {
 			parts[len(parts)-1][1] = words[to].end
 		} else {
@@ -114,20 +137,46 @@ func isRESpace(c byte) bool {
 // hasDigit: numbers and phone numbers need an ASCII digit (\d).
 func hasDigit(s string) bool { return strings.ContainsAny(s, "0123456789") }
 
-// hasSpelledWord: a spelled number starts with one of spelledWords, in any case. The long
-// s (U+017F) case-folds to s, so a sentence holding it is searched whatever it says.
-func hasSpelledWord(s string) bool {
-	if strings.ContainsRune(s, '\u017f') {
-		return true
+// spelledWordsAt returns the offsets, in increasing order, where s holds one of
+// spelledWords in any ASCII case between ASCII word boundaries (as spelledRe's \b sees
+// them).
+func spelledWordsAt(s string) []int {
+	var at []int
+	for i := 0; i < len(s); i++ {
+		if !boundary(s, i) || !isASCIIWord(s[i]) {
+			continue
+		}
+		for _, w := range spelledByFirst[s[i]|0x20] {
+			if hasFold(s, i, w) && boundary(s, i+len(w)) {
+				at = append(at, i)
+				break
+			}
+		}
 	}
-	lower := asciiLower(s)
+	return at
+}
+
+// spelledByFirst lists spelledWords by first letter.
+var spelledByFirst = func() map[byte][]string {
+	m := map[byte][]string{}
 	for _, w := range spelledWords {
-		if strings.Contains(lower, w) {
+		m[w[0]] = append(m[w[0]], w)
+	}
+	return m
+}()
+
+// mayHoldPhone: phoneRe's matches hold two digits with one white space, '.' or '-'
+// between them.
+func mayHoldPhone(s string) bool {
+	for i := 0; i+2 < len(s); i++ {
+		if c := s[i+1]; (c == '.' || c == '-' || isRESpace(c)) && isDigit(s[i]) && isDigit(s[i+2]) {
 			return true
 		}
 	}
 	return false
 }
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
 // hasAt: an e-mail address needs an @.
 func hasAt(s string) bool { return strings.IndexByte(s, '@') >= 0 }

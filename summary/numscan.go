@@ -1,0 +1,328 @@
+package summary
+
+import (
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+// findNumbers returns numRe.FindAllStringSubmatchIndex(s, -1), computed by a scanner that
+// follows the regexp's alternatives in their order: Go's regexp engine took most of the
+// time of checking a draft on this one pattern. A text holding one of the two non-ASCII
+// letters that case-fold to ASCII ones (the Kelvin sign and the long s) goes to the regexp.
+// TestFindBySentence, TestFindBySentenceGenerated and FuzzCheck hold it to the regexp.
+func findNumbers(s string) [][]int {
+	if strings.ContainsRune(s, '\u212a') || strings.ContainsRune(s, '\u017f') {
+		return findInParts(numRe, s, numberParts)
+	}
+	var out [][]int
+	for p := 0; p < len(s); {
+		if numberStart[s[p]] {
+			if m, ok := numberAt(s, p); ok {
+				out = append(out, m)
+				p = m[1]
+				continue
+			}
+		}
+		_, size := utf8.DecodeRuneInString(s[p:])
+		p += size
+	}
+	return out
+}
+
+var (
+	prefixSymbols  = []string{"us$", "a$", "c$", "hk$"}
+	currencySigns  = []string{"$", "€", "£", "¥", "₹"}
+	currencyCodes  = []string{"usd", "eur", "gbp", "chf", "jpy", "inr", "aud", "cad"}
+	scaleWords     = []string{"thousand", "million", "billion", "trillion", "millions", "billions", "millionen", "milliarden", "milliarde", "millones", "milioni", "miljoen", "miljard", "mrd", "mio"}
+	shortScales    = []string{"bn", "tn", "mn", "m", "k"}
+	currencyAfter  = []string{"pound", "sterling", "dollar", "euro", "yen", "rupee", "franc", "dollar", "franken"}
+	pluralCurrency = map[string]bool{"pound": true, "dollar": true, "euro": true, "rupee": true, "franc": true}
+)
+
+// numberStart marks the bytes a match of numRe can start with: a digit, the first byte
+// of a currency sign, or the first letter of a currency prefix or code.
+var numberStart = func() (t [256]bool) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = true
+	}
+	for _, w := range append(append(append([]string{}, prefixSymbols...), currencySigns...), currencyCodes...) {
+		t[w[0]] = true
+		if c := w[0]; 'a' <= c && c <= 'z' {
+			t[c-'a'+'A'] = true
+		}
+	}
+	return t
+}()
+
+// numberAt matches numRe at p, as the regexp would try it there.
+func numberAt(s string, p int) ([]int, bool) {
+	if !isDigit(s[p]) && !prefixAt(s, p) {
+		return nil, false
+	}
+	var groups [14]int
+	m := groups[:]
+	for i := range m {
+		m[i] = -1
+	}
+	// (prefix)\s? — each alternative in order, then the number after it.
+	try := func(end int) bool {
+		if end < len(s) && isRESpace(s[end]) {
+			if numberRest(s, end+1, m) {
+				return true
+			}
+		}
+		return numberRest(s, end, m)
+	}
+	for _, sym := range prefixSymbols {
+		if hasFold(s, p, sym) && try(p+len(sym)) {
+			m[0], m[2], m[3] = p, p, p+len(sym)
+			return slices.Clone(m), true
+		}
+	}
+	for _, sign := range currencySigns {
+		if strings.HasPrefix(s[p:], sign) && try(p+len(sign)) {
+			m[0], m[2], m[3] = p, p, p+len(sign)
+			return slices.Clone(m), true
+		}
+	}
+	if boundary(s, p) {
+		for _, code := range currencyCodes {
+			if hasFold(s, p, code) && boundary(s, p+3) {
+				if try(p + 3) {
+					m[0], m[2], m[3] = p, p, p+3
+					return slices.Clone(m), true
+				}
+				break // the codes differ in their first three letters
+			}
+		}
+	}
+	if numberRest(s, p, m) {
+		m[0] = p
+		return slices.Clone(m), true
+	}
+	return nil, false
+}
+
+// prefixAt reports whether one of numRe's currency prefixes starts at p.
+func prefixAt(s string, p int) bool {
+	for _, sym := range prefixSymbols {
+		if hasFold(s, p, sym) {
+			return true
+		}
+	}
+	for _, sign := range currencySigns {
+		if strings.HasPrefix(s[p:], sign) {
+			return true
+		}
+	}
+	for _, code := range currencyCodes {
+		if hasFold(s, p, code) {
+			return true
+		}
+	}
+	return false
+}
+
+// numberRest matches from the number (group 2) to the end of numRe at i, filling m's
+// groups 2 to 6 and m[1].
+func numberRest(s string, i int, m []int) bool {
+	end, ok := numberBody(s, i)
+	if !ok {
+		return false
+	}
+	m[4], m[5] = i, end
+	for _, o := range []string{"st", "nd", "rd", "th"} {
+		if hasFold(s, end, o) {
+			end += 2
+			break
+		}
+	}
+	// Scale: \s?(word)\b, else (short)\b.
+	scaled := false
+	for _, at := range spaceThen(s, end) {
+		for _, w := range scaleWords {
+			if hasFold(s, at, w) && boundary(s, at+len(w)) {
+				m[6], m[7], end, scaled = at, at+len(w), at+len(w), true
+				break
+			}
+		}
+		if scaled {
+			break
+		}
+	}
+	if !scaled {
+		for _, w := range shortScales {
+			if hasFold(s, end, w) && boundary(s, end+len(w)) {
+				m[8], m[9], end = end, end+len(w), end+len(w)
+				break
+			}
+		}
+	}
+	// Percentage: \s?(…).
+	for _, at := range spaceThen(s, end) {
+		if e := percentAt(s, at); e > 0 {
+			m[10], m[11], end = at, e, e
+			break
+		}
+	}
+	// Currency after: \s((of|de|di)\s)?(word)\b.
+	if end < len(s) && isRESpace(s[end]) {
+		at := end + 1
+		starts := []int{at}
+		for _, w := range []string{"of", "de", "di"} {
+			if hasFold(s, at, w) && at+2 < len(s) && isRESpace(s[at+2]) {
+				starts = []int{at + 3, at}
+				break
+			}
+		}
+		for _, st := range starts {
+			if e := currencyWordAt(s, st); e > 0 {
+				m[12], m[13], end = st, e, e
+				break
+			}
+		}
+	}
+	m[1] = end
+	return true
+}
+
+// numberBody matches numRe's number group at i and returns its end.
+func numberBody(s string, i int) (int, bool) {
+	lead := digitsAt(s, i)
+	if lead == 0 {
+		return 0, false
+	}
+	// \d{1,3}(?:SEP\d{3})+(?:DEC\d+)? for SEP, DEC = "," "." and "." ",": \d{1,3}
+	// backtracks from three digits to one until a group follows.
+	for _, sep := range [][2]byte{{',', '.'}, {'.', ','}} {
+		for k := min(lead, 3); k >= 1; k-- {
+			j := i + k
+			groups := 0
+			for j+4 <= len(s) && s[j] == sep[0] && digitsAt(s, j+1) >= 3 {
+				j += 4
+				groups++
+			}
+			if groups == 0 {
+				continue
+			}
+			if j+1 < len(s) && s[j] == sep[1] && digitsAt(s, j+1) > 0 {
+				j += 1 + digitsAt(s, j+1)
+			}
+			return j, true
+		}
+	}
+	// \d+(?:[.,]\d+)?
+	j := i + lead
+	if j+1 < len(s) && (s[j] == '.' || s[j] == ',') && digitsAt(s, j+1) > 0 {
+		j += 1 + digitsAt(s, j+1)
+	}
+	return j, true
+}
+
+// percentAt matches numRe's percentage alternatives at i and returns the end, or 0.
+func percentAt(s string, i int) int {
+	if strings.HasPrefix(s[i:], "%") {
+		return i + 1
+	}
+	// per\s?cent\b, percent\b, prozent\b, pour\s?cent\b, por\s?ciento\b, per\s?cento\b
+	for _, w := range [][2]string{{"per", "cent"}, {"percent", ""}, {"prozent", ""}, {"pour", "cent"}, {"por", "ciento"}, {"per", "cento"}} {
+		if !hasFold(s, i, w[0]) {
+			continue
+		}
+		at := i + len(w[0])
+		if w[1] == "" {
+			if boundary(s, at) {
+				return at
+			}
+			continue
+		}
+		for _, a := range spaceThen(s, at) {
+			if hasFold(s, a, w[1]) && boundary(s, a+len(w[1])) {
+				return a + len(w[1])
+			}
+		}
+	}
+	// percentage\s+points?\b
+	if hasFold(s, i, "percentage") {
+		at := i + len("percentage")
+		j := at
+		for j < len(s) && isRESpace(s[j]) {
+			j++
+		}
+		if j > at && hasFold(s, j, "point") {
+			e := j + len("point")
+			if hasFold(s, e, "s") && boundary(s, e+1) {
+				return e + 1
+			}
+			if boundary(s, e) {
+				return e
+			}
+		}
+	}
+	if hasFold(s, i, "prozentpunkte") && boundary(s, i+len("prozentpunkte")) {
+		return i + len("prozentpunkte")
+	}
+	return 0
+}
+
+// currencyWordAt matches pounds?|sterling|dollars?|euros?|yen|rupees?|francs?|dollar|franken
+// followed by \b at i and returns the end, or 0.
+func currencyWordAt(s string, i int) int {
+	for _, w := range currencyAfter {
+		if !hasFold(s, i, w) {
+			continue
+		}
+		e := i + len(w)
+		if pluralCurrency[w] && hasFold(s, e, "s") && boundary(s, e+1) {
+			return e + 1
+		}
+		if boundary(s, e) {
+			return e
+		}
+	}
+	return 0
+}
+
+// spaceThen lists where \s? lets the next part start: after one white space (tried
+// first, as the regexp is greedy), then at i.
+func spaceThen(s string, i int) []int {
+	if i < len(s) && isRESpace(s[i]) {
+		return []int{i + 1, i}
+	}
+	return []int{i}
+}
+
+// digitsAt counts the ASCII digits at i.
+func digitsAt(s string, i int) int {
+	n := 0
+	for i+n < len(s) && '0' <= s[i+n] && s[i+n] <= '9' {
+		n++
+	}
+	return n
+}
+
+// hasFold reports whether s holds lit (lower-case ASCII) at i, in any ASCII case.
+func hasFold(s string, i int, lit string) bool {
+	if i < 0 || i+len(lit) > len(s) {
+		return false
+	}
+	for k := 0; k < len(lit); k++ {
+		c := s[i+k]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lit[k] {
+			return false
+		}
+	}
+	return true
+}
+
+// boundary reports whether the regexp's \b holds at i: an ASCII word character on one
+// side only.
+func boundary(s string, i int) bool {
+	before := i > 0 && isASCIIWord(s[i-1])
+	after := i < len(s) && isASCIIWord(s[i])
+	return before != after
+}
