@@ -32,13 +32,13 @@ func (w *Worker) extract(ctx context.Context, job queue.Job, log *slog.Logger) e
 	case a.SourceText != "":
 		art, err = extract.FromText(a.Title, a.SourceText, pageURL)
 	case a.SourceHTML != "":
-		art, err = extract.Extract([]byte(a.SourceHTML), pageURL)
+		art, err = w.parse(ctx, []byte(a.SourceHTML), pageURL)
 	default:
 		var page *extract.Page
 		page, err = w.cfg.Fetcher.Fetch(ctx, a.URL)
 		if err == nil {
 			final, _ := url.Parse(page.URL)
-			art, err = extract.Extract(page.HTML, final)
+			art, err = w.parse(ctx, page.HTML, final)
 		}
 	}
 	if err != nil {
@@ -77,6 +77,17 @@ func (w *Worker) extract(ctx context.Context, job queue.Job, log *slog.Logger) e
 		log.Warn("publish summarise job; the reconciler will retry", "err", err)
 	}
 	return nil
+}
+
+// parse extracts the article from a page once one of the worker's parsing places is free.
+func (w *Worker) parse(ctx context.Context, html []byte, u *url.URL) (*extract.Article, error) {
+	select {
+	case w.parsing <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { <-w.parsing }()
+	return extract.Extract(html, u)
 }
 
 // Enqueue publishes a stage's job and records that it is in the queue. It is what the API

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"runtime"
 	"sync"
 	"time"
 
@@ -74,6 +75,10 @@ type Worker struct {
 	log *slog.Logger
 	obs Observer
 	bud *budget
+	// parsing admits GOMAXPROCS extractions at a time: extract slots spend most of their
+	// time waiting on remote servers, so there are more of them than cores, but parsing
+	// is CPU and memory, and more at once than cores only adds DOM trees in memory.
+	parsing chan struct{}
 }
 
 // New returns a worker. It does nothing until [Worker.Run].
@@ -105,7 +110,8 @@ func New(db *store.DB, q *queue.Queue, cfg Config) *Worker {
 		obs = nopObserver{}
 	}
 	return &Worker{db: db, q: q, cfg: cfg, log: cfg.Logger, obs: obs,
-		bud: &budget{db: db, limit: cfg.DailyBudget, log: cfg.Logger}}
+		bud:     &budget{db: db, limit: cfg.DailyBudget, log: cfg.Logger},
+		parsing: make(chan struct{}, runtime.GOMAXPROCS(0))}
 }
 
 func (w *Worker) jobTimeout(s queue.Stage) time.Duration {
