@@ -186,7 +186,11 @@ func newIndex(src Source) *index {
 			idx.weekdays[i] = true
 		}
 	}
-	for _, m := range isoDateRe.FindAllStringSubmatch(t.norm, -1) {
+	var isoDates [][]string
+	if hasDigitDashDigit(t.norm) { // isoDateRe's matches hold one
+		isoDates = isoDateRe.FindAllStringSubmatch(t.norm, -1)
+	}
+	for _, m := range isoDates {
 		var mo int
 		fmt.Sscan(m[1], &mo)
 		idx.months[mo] = true
@@ -464,6 +468,21 @@ func (c *checker) dates(name string, t text) {
 				"Relative date not in the source; it changes meaning once the summary is published."})
 		}
 	}
+}
+
+// hasDigitDashDigit reports whether s holds a digit, '-' and a digit in a row.
+func hasDigitDashDigit(s string) bool {
+	for i := strings.IndexByte(s, '-'); i >= 0; {
+		if i > 0 && i+1 < len(s) && isDigit(s[i-1]) && isDigit(s[i+1]) {
+			return true
+		}
+		j := strings.IndexByte(s[i+1:], '-')
+		if j < 0 {
+			return false
+		}
+		i += 1 + j
+	}
+	return false
 }
 
 // relativeStarts are how relativeRe's phrases start ("ma" for mañana).

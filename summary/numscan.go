@@ -104,17 +104,22 @@ func numberAt(s string, p int) ([]int, bool) {
 	return nil, false
 }
 
-// prefixAt reports whether one of numRe's currency prefixes starts at p.
+// prefixAt reports whether one of numRe's currency prefixes starts at p: a sign, a
+// letter before '$' (us$, a$, c$, hk$), or a currency code after \b.
 func prefixAt(s string, p int) bool {
-	for _, sym := range prefixSymbols {
-		if hasFold(s, p, sym) {
-			return true
+	if s[p] >= 0x80 {
+		for _, sign := range currencySigns {
+			if strings.HasPrefix(s[p:], sign) {
+				return true
+			}
 		}
+		return false
 	}
-	for _, sign := range currencySigns {
-		if strings.HasPrefix(s[p:], sign) {
-			return true
-		}
+	if s[p] == '$' || p+1 < len(s) && s[p+1] == '$' || p+2 < len(s) && s[p+2] == '$' {
+		return true // numberAt tries each in turn
+	}
+	if !boundary(s, p) {
+		return false
 	}
 	for _, code := range currencyCodes {
 		if hasFold(s, p, code) {
