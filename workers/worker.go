@@ -33,7 +33,7 @@ import (
 type Config struct {
 	ID          string              // names this process in leases and logs [hostname-pid]
 	Stages      []queue.Stage       // stages to run [all]
-	Concurrency map[queue.Stage]int // slots per stage [extract 4, summarise 4]
+	Concurrency map[queue.Stage]int // slots per stage [extract 8, summarise 4]
 	Fetcher     *extract.Fetcher    // [default options]
 	Writer      llm.Writer          // required for the summarise stage
 	// GenKeyPrefix identifies the prompt version and configured model, so that identical text
@@ -89,7 +89,7 @@ func New(db *store.DB, q *queue.Queue, cfg Config) *Worker {
 	if len(cfg.Stages) == 0 {
 		cfg.Stages = queue.Stages
 	}
-	conc := map[queue.Stage]int{queue.Extract: 4, queue.Summarise: 4}
+	conc := map[queue.Stage]int{queue.Extract: 8, queue.Summarise: 4}
 	for s, n := range cfg.Concurrency {
 		if n > 0 {
 			conc[s] = n

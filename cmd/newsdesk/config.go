@@ -118,7 +118,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		TokenField:       str("NEWSDESK_LLM_TOKEN_FIELD", ""),
 		Format:           str("NEWSDESK_LLM_FORMAT", ""),
 		AzureVersion:     str("NEWSDESK_AZURE_API_VERSION", ""),
-		ExtractConc:      num("NEWSDESK_EXTRACT_CONCURRENCY", 4),
+		ExtractConc:      num("NEWSDESK_EXTRACT_CONCURRENCY", 8),
 		LogFormat:        str("NEWSDESK_LOG_FORMAT", "text"),
 		AckWaitExtract:   dur("NEWSDESK_ACK_WAIT_EXTRACT", 30*time.Second),
 		AckWaitSummarise: dur("NEWSDESK_ACK_WAIT_SUMMARISE", 60*time.Second),
