@@ -232,7 +232,14 @@ func (db *DB) SaveGenerated(ctx context.Context, attempt int, d Draft) (version 
 type Job struct {
 	ArticleID string
 	Attempt   int
-	Status    string // queued or summarising: which stage owes the work
+	Status    string // queued, extracting or summarising: which stage owes the work
+	// Stopped: the job was delivered, and its deliveries have stopped without finishing it
+	// for longer than Unpublished's olderThan (a worker died on its last delivery, or the
+	// broker lost the message). A job merely waiting in the queue is not stopped.
+	Stopped bool
+	// Republished counts the reconciler's republishes of this job while it was stopped
+	// ([DB.CountRepublished]).
+	Republished int
 }
 
 // Unpublished returns articles whose current stage's message was never confirmed in the
@@ -240,7 +247,7 @@ type Job struct {
 // confirmed longer than olderThan ago and may have been lost with the broker's data.
 // Republishing is safe: message ids deduplicate, and handlers are idempotent.
 func (db *DB) Unpublished(ctx context.Context, olderThan time.Duration, limit int) ([]Job, error) {
-	rows, err := db.pool.Query(ctx, `SELECT id::text, attempt, status FROM articles
+	rows, err := db.pool.Query(ctx, `SELECT id::text, attempt, status, `+stoppedSQL("$1")+`, `+republishedSQL+` FROM articles
 		WHERE status IN ('queued', 'extracting', 'summarising')
 		  AND (enqueued_at IS NULL AND updated_at < now() - interval '2 seconds' OR enqueued_at < now() - $1::interval)
 		ORDER BY updated_at LIMIT $2`, olderThan.String(), limit)
@@ -249,7 +256,7 @@ func (db *DB) Unpublished(ctx context.Context, olderThan time.Duration, limit in
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Job, error) {
 		var j Job
-		err := r.Scan(&j.ArticleID, &j.Attempt, &j.Status)
+		err := r.Scan(&j.ArticleID, &j.Attempt, &j.Status, &j.Stopped, &j.Republished)
 		return j, err
 	})
 }
