@@ -4,8 +4,9 @@
 // OpenAI-compatible fake provider (llm/llmtest) and pages served by the test. Each scenario
 // breaks something underneath the pipeline (kill -9 of a worker mid-LLM-call, a crash between
 // commit and publish, a broker restart or lost broker data, a Postgres restart, duplicate
-// submissions and deliveries, slow and poisonous jobs, SIGTERM under load, loss of the stream
-// leader of a three-node cluster) and then checks one invariant:
+// submissions and deliveries, slow and poisonous jobs, a job that kills every worker, SIGTERM
+// under load, loss of the stream leader of a three-node cluster) and then checks one
+// invariant:
 //
 //   - every article the API acknowledged exists and ends draft, or failed with a reason;
 //   - at most one machine draft per (article, generation);

@@ -79,7 +79,8 @@ func storyHTML(id string) string {
 var storyRe = regexp.MustCompile(`plan ([A-Za-z0-9]+-[0-9]{4})`)
 
 // fakeLLM is the OpenAI-compatible provider of a scenario. It answers with a faithful summary
-// of the article after a configurable latency, and with garbage for stories tagged "garbage".
+// of the article after a configurable latency, and with garbage for stories tagged "garbage";
+// it never answers stories tagged "doomed", holding each call until the caller goes away.
 // It counts calls per story.
 type fakeLLM struct {
 	srv     *llmtest.Server
@@ -102,6 +103,10 @@ func newFakeLLM(t testing.TB) *fakeLLM {
 		f.mu.Lock()
 		f.calls[story]++
 		f.mu.Unlock()
+		if strings.HasPrefix(story, "doomed") {
+			<-c.Ctx.Done()
+			return
+		}
 		if d := time.Duration(f.latency.Load()); d > 0 {
 			select {
 			case <-time.After(d):

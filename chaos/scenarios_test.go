@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -425,5 +426,99 @@ func TestSIGTERMDrainDeadline(t *testing.T) {
 	c := invariant(t, "SIGTERM, calls longer than the drain", s, l, 2*time.Minute, llmPerArticle)
 	if c.Drafts != 16 {
 		t.Errorf("drafts = %d, want 16", c.Drafts)
+	}
+}
+
+// TestJobThatKillsEveryWorker kills the worker whenever it is summarising one particular
+// article (as an out-of-memory kill on that article would), MaxDeliver times in a row, and
+// stops Postgres while JetStream gives up on the message: the worker hears the max-deliveries
+// advisory but cannot record the failure, and JetStream never delivers the message again. The
+// reconciler's republishes land inside the duplicate window and deliver nothing; after
+// MaxRepublishes of them it fails the article with a reason, instead of leaving it summarising
+// for the 6-hour stall check. The articles before and after it end as drafts.
+func TestJobThatKillsEveryWorker(t *testing.T) {
+	const maxDeliver = 3
+	dir, err := os.MkdirTemp("", "ndpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil { // the server runs as the postgres user
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	ctx := t.Context()
+	cl, err := pgcluster.Start(ctx, filepath.Join(dir, "pg"), log)
+	if err != nil {
+		t.Fatalf("start private Postgres: %v", err)
+	}
+	t.Cleanup(func() { _ = cl.Stop(context.Background()) })
+
+	env := defaultEnv()
+	// A long ack wait leaves time to stop Postgres between the last kill and JetStream
+	// giving up on the message.
+	env["NEWSDESK_ACK_WAIT_SUMMARISE"] = "8s"
+	env["NEWSDESK_MAX_DELIVER"] = fmt.Sprint(maxDeliver)
+	env["NEWSDESK_REPUBLISH_AFTER"] = "5s"
+	s := &services{dbURL: cl.DSN(), pages: newPages(t), llm: newFakeLLM(t),
+		adminToken: testenv.RandomName("chaos-admin-token-"), dataDir: t.TempDir(), env: env}
+	s.natsURL = newNATS(t, "n1", 0, nil).url()
+	a := s.api(t, "api")
+	procs := []*proc{s.worker(t, "worker", nil)}
+	l := newLedger()
+	l.mustSubmit(t, a, s.adminToken, stories(s.pages, "before", 10), 10)
+	waitDrafts(t, s, 10, time.Minute)
+	doomed, story := s.pages.story("doomed", 0), "doomed-0000" // the fake provider never answers it
+	l.mustSubmit(t, a, s.adminToken, []string{doomed}, 1)
+
+	for kills := 0; kills < maxDeliver; kills++ {
+		waitUntil(t, 30*time.Second, fmt.Sprintf("delivery %d of the doomed article", kills+1), func() bool {
+			return s.llm.perStory()[story] > kills
+		})
+		procs[len(procs)-1].kill()
+		procs = append(procs, s.worker(t, "worker", nil))
+	}
+	last := procs[len(procs)-1]
+	waitUntil(t, 20*time.Second, "the last worker to start", func() bool { return last.countInLog("workers started") > 0 })
+	if err := cl.Stop(ctx); err != nil {
+		t.Fatalf("stop Postgres: %v", err)
+	}
+	waitUntil(t, 30*time.Second, "the advisory that cannot be recorded", func() bool { return last.countInLog("record max deliveries") > 0 })
+	cl, err = pgcluster.Start(ctx, filepath.Join(dir, "pg"), log)
+	if err != nil {
+		t.Fatalf("restart Postgres: %v", err)
+	}
+	pgBack := time.Now()
+
+	l.mustSubmit(t, a, s.adminToken, stories(s.pages, "after", 10), 10)
+	c := invariant(t, "a job that kills every worker", s, l, 2*time.Minute, llmPerArticle)
+	gaveUp := 0
+	for _, p := range procs {
+		gaveUp += p.countInLog("gave up on a job its workers keep stopping on")
+	}
+	t.Logf("%d worker processes; settled %s after Postgres came back", len(procs), time.Since(pgBack).Round(time.Second))
+	if gaveUp != 1 {
+		t.Errorf("the reconciler gave up %d times, want 1", gaveUp)
+	}
+	if n := s.llm.perStory()[story]; n != maxDeliver {
+		t.Errorf("the doomed article cost %d LLM calls, want %d (one per delivery; the republishes are deduplicated)", n, maxDeliver)
+	}
+	if c.Drafts != 20 || c.Failed != 1 {
+		t.Errorf("drafts = %d, failed = %d; want 20 and 1", c.Drafts, c.Failed)
+	}
+	qctx, cancel := ctxTimeout(10 * time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(qctx, s.dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(qctx)
+	var status, reason string
+	if err := conn.QueryRow(qctx, `SELECT status, error FROM articles WHERE url = $1`, doomed).Scan(&status, &reason); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("doomed article: %s: %s", status, reason)
+	if status != "failed" || !strings.HasPrefix(reason, "Processing failed repeatedly") {
+		t.Errorf("doomed article %s with %q, want failed by the reconciler", status, reason)
 	}
 }
