@@ -193,7 +193,10 @@ func (st *state) note(format string, args ...any) {
 // and requests spent, so that failed attempts are costed too.
 func (o *OpenAI) Write(ctx context.Context, req Request) (Result, error) {
 	st := &state{model: o.cfg.Model}
-	lang := cmp.Or(o.cfg.Language, req.Lang, summary.DetectLanguage(req.Text), "en")
+	lang := cmp.Or(o.cfg.Language, req.Lang)
+	if lang == "" { // detecting costs as much as the rest of a request
+		lang = cmp.Or(summary.DetectLanguage(req.Text), "en")
+	}
 	in := prompts.Input{
 		Title: req.Title, Byline: req.Byline, SiteName: req.SiteName,
 		Text: req.Text, Language: lang, Instructions: req.Instructions,

@@ -270,15 +270,55 @@ func Func(f func(c *Call) summary.Summary) Handler {
 
 var articleRe = regexp.MustCompile(`(?s)<<<ARTICLE ([0-9A-Za-z]+)>>>\n(.*?)\n<<<END ARTICLE ([0-9A-Za-z]+)>>>`)
 
+// dataBlock returns what articleRe's second group matches in u, without the regexp (the
+// fake model of bench pipeline reads one block per request).
+func dataBlock(u string) (string, bool) {
+	const open, end = "<<<ARTICLE ", "\n<<<END ARTICLE "
+	for from := 0; ; {
+		i := strings.Index(u[from:], open)
+		if i < 0 {
+			return "", false
+		}
+		i += from + len(open)
+		from = i
+		id := alnumRun(u[i:])
+		if id == 0 || !strings.HasPrefix(u[i+id:], ">>>\n") {
+			continue
+		}
+		body := i + id + 4
+		for at := body; ; {
+			j := strings.Index(u[at:], end)
+			if j < 0 {
+				break
+			}
+			j += at
+			k := j + len(end)
+			if n := alnumRun(u[k:]); n > 0 && strings.HasPrefix(u[k+n:], ">>>") {
+				return u[body:j], true
+			}
+			at = j + 1
+		}
+	}
+}
+
+// alnumRun counts the ASCII letters and digits at the start of s.
+func alnumRun(s string) int {
+	n := 0
+	for n < len(s) && ('0' <= s[n] && s[n] <= '9' || 'a' <= s[n] && s[n] <= 'z' || 'A' <= s[n] && s[n] <= 'Z') {
+		n++
+	}
+	return n
+}
+
 // Article returns the text of the data block in the call's user message, without the
 // Title, Byline and Site lines.
 func (c *Call) Article() string {
-	m := articleRe.FindStringSubmatch(c.User())
-	if m == nil {
+	block, ok := dataBlock(c.User())
+	if !ok {
 		return ""
 	}
 	var lines []string
-	for _, l := range strings.Split(m[2], "\n") {
+	for _, l := range strings.Split(block, "\n") {
 		if strings.HasPrefix(l, "Title: ") || strings.HasPrefix(l, "Byline: ") || strings.HasPrefix(l, "Site: ") {
 			continue
 		}
