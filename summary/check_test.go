@@ -113,6 +113,7 @@ var bySentence = []struct {
 }{
 	{numRe, func(s string) [][]int { return findInParts(numRe, s, numberParts) }},
 	{numRe, findNumbers},
+	{spelledRe, findSpelled},
 	{spelledRe, func(s string) [][]int { return findInParts(spelledRe, s, spelledParts) }},
 	{urlRe, func(s string) [][]int { return findBySentence(urlRe, s, mayHoldURL) }},
 	{emailRe, func(s string) [][]int { return findBySentence(emailRe, s, hasAt) }},

@@ -19,9 +19,22 @@ type text struct {
 // normalise applies NFKC, unifies quotation marks and dashes, drops soft hyphens and
 // zero-width characters, and turns any white space into a plain space.
 func normalise(s string) text {
-	t := text{orig: s}
+	t := text{orig: s, offs: make([]int, 0, len(s)+1)}
 	var b strings.Builder
+	b.Grow(len(s))
 	for i, r := range s {
+		if r < utf8.RuneSelf { // most of a text: ASCII keeps its byte, but ` and white space
+			c := byte(r)
+			switch c {
+			case '`':
+				c = '\''
+			case '\t', '\n', '\v', '\f', '\r':
+				c = ' '
+			}
+			t.offs = append(t.offs, i)
+			b.WriteByte(c)
+			continue
+		}
 		var rep string
 		switch {
 		case r == '\u00ad' || r == '\u200b' || r == '\u200c' || r == '\u200d' || r == '\u2060' || r == '\ufeff':

@@ -112,7 +112,7 @@ func numbers(s, lang string) []mention {
 		}
 		out = append(out, men)
 	}
-	for _, m := range findInParts(spelledRe, s, spelledParts) {
+	for _, m := range findSpelled(s) {
 		w := strings.ToLower(s[m[2]:m[3]])
 		v := spelledValues[w]
 		if m[4] >= 0 {

@@ -331,3 +331,84 @@ func boundary(s string, i int) bool {
 	after := i < len(s) && isASCIIWord(s[i])
 	return before != after
 }
+
+// spelledAlternatives are spelledRe's number words in the regexp's order.
+var spelledAlternatives = []string{"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+	"eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty",
+	"thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety", "hundred", "dozen", "half a dozen"}
+
+var spelledScales = []string{"thousand", "million", "billion", "trillion"}
+
+// findSpelled returns spelledRe.FindAllStringSubmatchIndex(s, -1), computed by a scanner
+// that follows the regexp's alternatives in order. A text holding the long s (which
+// case-folds to s) goes to the regexp.
+func findSpelled(s string) [][]int {
+	if strings.ContainsRune(s, '\u017f') {
+		return findInParts(spelledRe, s, spelledParts)
+	}
+	var out [][]int
+	for p := 0; p < len(s); p++ {
+		if !isASCIIWord(s[p]) || !boundary(s, p) {
+			continue
+		}
+		if m := spelledAt(s, p); m != nil {
+			out = append(out, m)
+			p = m[1] - 1
+		}
+	}
+	return out
+}
+
+// spelledAt matches spelledRe at p: a number word, then (?:\s(scale))? and \b, then
+// (?:\s?(%|per\s?cent\b|percent\b))?.
+func spelledAt(s string, p int) []int {
+	for _, w := range spelledAlternatives {
+		if !hasFold(s, p, w) {
+			continue
+		}
+		e := p + len(w)
+		m := []int{p, -1, p, e, -1, -1, -1, -1}
+		end := -1
+		if e < len(s) && isRESpace(s[e]) {
+			for _, sc := range spelledScales {
+				if hasFold(s, e+1, sc) && boundary(s, e+1+len(sc)) {
+					m[4], m[5], end = e+1, e+1+len(sc), e+1+len(sc)
+					break
+				}
+			}
+		}
+		if end < 0 {
+			if !boundary(s, e) {
+				continue
+			}
+			end = e
+		}
+		for _, at := range spaceThen(s, end) {
+			if x := spelledPercentAt(s, at); x > 0 {
+				m[6], m[7], end = at, x, x
+				break
+			}
+		}
+		m[1] = end
+		return m
+	}
+	return nil
+}
+
+// spelledPercentAt matches %|per\s?cent\b|percent\b at i and returns the end, or 0.
+func spelledPercentAt(s string, i int) int {
+	if strings.HasPrefix(s[i:], "%") {
+		return i + 1
+	}
+	if hasFold(s, i, "per") {
+		for _, a := range spaceThen(s, i+3) {
+			if hasFold(s, a, "cent") && boundary(s, a+4) {
+				return a + 4
+			}
+		}
+	}
+	if hasFold(s, i, "percent") && boundary(s, i+7) {
+		return i + 7
+	}
+	return 0
+}

@@ -1,0 +1,70 @@
+package summary
+
+import (
+	"math/rand/v2"
+	"reflect"
+	"strings"
+	"testing"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// normaliseRuneByRune is normalise as first written, every rune through the general
+// path; normalise must give the same text and offsets.
+func normaliseRuneByRune(s string) text {
+	t := text{orig: s}
+	var b strings.Builder
+	for i, r := range s {
+		var rep string
+		switch {
+		case r == '\u00ad' || r == '\u200b' || r == '\u200c' || r == '\u200d' || r == '\u2060' || r == '\ufeff':
+			continue
+		case strings.ContainsRune("“”„‟«»〝〞＂", r):
+			rep = `"`
+		case strings.ContainsRune("‘’‚‛‹›`´", r):
+			rep = "'"
+		case strings.ContainsRune("‐‑‒–—―−", r):
+			rep = "-"
+		case unicode.IsSpace(r):
+			rep = " "
+		case r < utf8.RuneSelf:
+			rep = string(r)
+		default:
+			rep = norm.NFKC.String(string(r))
+		}
+		for range len(rep) {
+			t.offs = append(t.offs, i)
+		}
+		b.WriteString(rep)
+	}
+	t.offs = append(t.offs, len(s))
+	t.norm = b.String()
+	return t
+}
+
+func TestNormaliseKeepsItsOutput(t *testing.T) {
+	texts := []string{"", "plain", "a\tb\nc\vd\fe\rf g`h´i“j”k—l\u00a0m\u200bn\u00ado½p\xffq\x00r\x7fs\u2028t"}
+	cases, err := Corpus()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cases {
+		texts = append(texts, c.Source().Text)
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for range 3000 {
+		b := make([]byte, rng.IntN(24))
+		for i := range b {
+			b[i] = byte(rng.IntN(256))
+		}
+		texts = append(texts, string(b))
+	}
+	for _, s := range texts {
+		got, want := normalise(s), normaliseRuneByRune(s)
+		if got.norm != want.norm || !reflect.DeepEqual(got.offs, want.offs) {
+			t.Fatalf("normalise(%q) = %q %v, want %q %v", s, got.norm, got.offs, want.norm, want.offs)
+		}
+	}
+}
