@@ -147,7 +147,7 @@ func benchPipeline(ctx context.Context, args []string, getenv func(string) strin
 	defer pagesSrv.Close()
 	pagesBase := "http://" + pagesLn.Addr().String()
 
-	fake := llmtest.NewHandler(llmtest.Grounded())
+	fake := llmtest.NewLightHandler(llmtest.Grounded())
 	llmLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err

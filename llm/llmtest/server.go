@@ -66,14 +66,21 @@ type Handler func(w http.ResponseWriter, c *Call)
 // every chat completion call.
 type Recorder struct {
 	h     Handler
+	light bool
 	mu    sync.Mutex
 	calls []*Call
+	n     int
 }
 
 // NewHandler returns a Recorder serving h, for use outside tests (http.ListenAndServe).
 // Its routes live under /v1: chat completions, and a models list. Azure's deployments
 // route (/openai/deployments/{name}/chat/completions) is served too.
 func NewHandler(h Handler) *Recorder { return &Recorder{h: h} }
+
+// NewLightHandler is NewHandler for load tests: it decodes only the model and the
+// messages of a call (go-openai's own message decoding costs more than writing the
+// answer), and keeps no call but counts them: Calls, Bodies and Times stay empty.
+func NewLightHandler(h Handler) *Recorder { return &Recorder{h: h, light: true} }
 
 func (rec *Recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.Path
@@ -96,6 +103,10 @@ func (rec *Recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, http.StatusBadRequest, "invalid_request_error", "bad_body", "Could not read the body: "+err.Error())
 		return
 	}
+	if rec.light {
+		rec.serveLight(w, r, body)
+		return
+	}
 	c := &Call{Time: time.Now(), Header: r.Header.Clone(), Body: body, Ctx: r.Context()}
 	if err := json.Unmarshal(body, &c.Request); err != nil {
 		WriteError(w, http.StatusBadRequest, "invalid_request_error", "invalid_json", "We could not parse the JSON body of your request: "+err.Error())
@@ -108,6 +119,35 @@ func (rec *Recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec.mu.Lock()
 	c.Index = len(rec.calls)
 	rec.calls = append(rec.calls, c)
+	rec.n++
+	rec.mu.Unlock()
+	rec.h(w, c)
+}
+
+func (rec *Recorder) serveLight(w http.ResponseWriter, r *http.Request, body []byte) {
+	var req struct {
+		Model    string `json:"model"`
+		Messages []struct {
+			Role    string `json:"role"`
+			Content string `json:"content"`
+		} `json:"messages"`
+	}
+	if err := json.Unmarshal(body, &req); err != nil {
+		WriteError(w, http.StatusBadRequest, "invalid_request_error", "invalid_json", "We could not parse the JSON body of your request: "+err.Error())
+		return
+	}
+	if len(req.Messages) == 0 {
+		WriteError(w, http.StatusBadRequest, "invalid_request_error", "missing_messages", "'messages' is a required property")
+		return
+	}
+	c := &Call{Time: time.Now(), Header: r.Header, Body: body, Ctx: r.Context()}
+	c.Request.Model = req.Model
+	for _, m := range req.Messages {
+		c.Request.Messages = append(c.Request.Messages, openai.ChatCompletionMessage{Role: m.Role, Content: m.Content})
+	}
+	rec.mu.Lock()
+	c.Index = rec.n
+	rec.n++
 	rec.mu.Unlock()
 	rec.h(w, c)
 }
@@ -116,7 +156,7 @@ func (rec *Recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (rec *Recorder) Requests() int {
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
-	return len(rec.calls)
+	return rec.n
 }
 
 // Calls returns the calls so far, in order of arrival.

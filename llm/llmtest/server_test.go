@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -51,5 +52,27 @@ func TestServerWireFormat(t *testing.T) {
 	}
 	if got := srv.Calls()[0].Article(); got != "Body text." {
 		t.Errorf("Call.Article() = %q, want the data block without metadata", got)
+	}
+}
+
+// TestLightHandler: the load-test handler answers the same wire format from the messages
+// alone, and counts the calls.
+func TestLightHandler(t *testing.T) {
+	rec := llmtest.NewLightHandler(llmtest.Grounded())
+	srv := httptest.NewServer(rec)
+	defer srv.Close()
+	text := "The council approved the budget on Tuesday. Work starts in March on forty streets. Residents were told by letter. The mayor said the plan was overdue. Funding comes from the national government."
+	_, user := prompts.Render(prompts.Input{Title: "T", Text: text})
+	req, _ := json.Marshal(openai.ChatCompletionRequest{Model: "m", Messages: []openai.ChatCompletionMessage{{Role: "user", Content: user}}})
+	resp, body := post(t, srv.URL+"/v1/chat/completions", string(req))
+	var ok openai.ChatCompletionResponse
+	if err := json.Unmarshal(body, &ok); err != nil || resp.StatusCode != 200 || len(ok.Choices) != 1 || !strings.Contains(ok.Choices[0].Message.Content, "The council approved the budget on Tuesday.") {
+		t.Fatalf("answer = %d %s (%v)", resp.StatusCode, body, err)
+	}
+	if resp, _ := post(t, srv.URL+"/v1/chat/completions", `{"model":"m","messages":[]}`); resp.StatusCode != 400 {
+		t.Errorf("no messages: %d, want 400", resp.StatusCode)
+	}
+	if rec.Requests() != 1 || len(rec.Calls()) != 0 {
+		t.Errorf("Requests() = %d, Calls() = %d; want 1 and 0", rec.Requests(), len(rec.Calls()))
 	}
 }
