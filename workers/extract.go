@@ -73,9 +73,13 @@ func (w *Worker) extract(ctx context.Context, job queue.Job, log *slog.Logger) e
 	w.cfg.Faults.crash(FaultExitAfterExtractCommit)
 	// A crash here leaves the article summarising with enqueued_at NULL; the reconciler
 	// publishes it.
-	if err := Enqueue(ctx, w.db, w.q, queue.Summarise, job); err != nil {
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := w.q.Publish(pctx, queue.Summarise, job); err != nil {
 		log.Warn("publish summarise job; the reconciler will retry", "err", err)
+		return nil
 	}
+	w.enqueued <- job
 	return nil
 }
 

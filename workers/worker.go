@@ -79,6 +79,9 @@ type Worker struct {
 	// time waiting on remote servers, so there are more of them than cores, but parsing
 	// is CPU and memory, and more at once than cores only adds DOM trees in memory.
 	parsing chan struct{}
+	// enqueued takes the summarise jobs the extract stage has published, for markEnqueued
+	// to record in batches.
+	enqueued chan queue.Job
 }
 
 // New returns a worker. It does nothing until [Worker.Run].
@@ -110,8 +113,9 @@ func New(db *store.DB, q *queue.Queue, cfg Config) *Worker {
 		obs = nopObserver{}
 	}
 	return &Worker{db: db, q: q, cfg: cfg, log: cfg.Logger, obs: obs,
-		bud:     &budget{db: db, limit: cfg.DailyBudget, log: cfg.Logger},
-		parsing: make(chan struct{}, runtime.GOMAXPROCS(0))}
+		bud:      &budget{db: db, limit: cfg.DailyBudget, log: cfg.Logger},
+		parsing:  make(chan struct{}, runtime.GOMAXPROCS(0)),
+		enqueued: make(chan queue.Job, 256)}
 }
 
 func (w *Worker) jobTimeout(s queue.Stage) time.Duration {
@@ -148,6 +152,10 @@ func (w *Worker) Run(ctx context.Context) error {
 		defer stopAdvisories()
 	}
 
+	marksDone := make(chan struct{})
+	go func() { defer close(marksDone); w.markEnqueued(jobCtx) }()
+	defer func() { close(w.enqueued); <-marksDone }()
+
 	var wg sync.WaitGroup
 	for _, s := range w.cfg.Stages {
 		if s == queue.Summarise && w.cfg.Writer == nil {
@@ -161,6 +169,46 @@ func (w *Worker) Run(ctx context.Context) error {
 	wg.Wait()
 	w.log.Info("workers stopped", "worker_id", w.cfg.ID)
 	return nil
+}
+
+// markEnqueued records, a batch at a time, that the summarise jobs sent to w.enqueued
+// are in the queue: one statement per batch instead of one per article. A mark lost in
+// a crash only makes the reconciler publish the job again, which the queue's message id
+// deduplicates; it waits two seconds before doing so, far longer than a batch.
+func (w *Worker) markEnqueued(ctx context.Context) {
+	const most, every = 200, 50 * time.Millisecond
+	var batch []queue.Job
+	flush := func() {
+		if len(batch) == 0 {
+			return
+		}
+		ids, attempts := make([]string, len(batch)), make([]int, len(batch))
+		for i, j := range batch {
+			ids[i], attempts[i] = j.ArticleID, j.Attempt
+		}
+		mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if err := w.db.MarkEnqueuedMany(mctx, ids, attempts); err != nil {
+			w.log.Warn("mark jobs enqueued; the reconciler will publish them again", "jobs", len(batch), "err", err)
+		}
+		batch = batch[:0]
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case j, ok := <-w.enqueued:
+			if !ok {
+				flush()
+				return
+			}
+			if batch = append(batch, j); len(batch) >= most {
+				flush()
+			}
+		case <-t.C:
+			flush()
+		}
+	}
 }
 
 // slot pulls one message at a time until ctx is cancelled.
