@@ -286,12 +286,19 @@ func benchPipeline(ctx context.Context, args []string, getenv func(string) strin
 	}
 	submitted := time.Since(start)
 	var drafts, failed int
+	var firstDraft, extracted time.Duration // when the first draft appeared, when no article was left to extract
 	for {
 		counts, err := db.Counts(ctx)
 		if err != nil {
 			return fmt.Errorf("bench pipeline: %w", err)
 		}
 		drafts, failed = counts[store.StatusDraft], counts[store.StatusFailed]
+		if firstDraft == 0 && drafts > 0 {
+			firstDraft = time.Since(start)
+		}
+		if extracted == 0 && counts[store.StatusQueued]+counts[store.StatusExtracting] == 0 {
+			extracted = time.Since(start)
+		}
 		if drafts+failed >= *n {
 			break
 		}
@@ -347,6 +354,8 @@ func benchPipeline(ctx context.Context, args []string, getenv func(string) strin
 		*n, wcfg.ExtractConc, wcfg.LLMConc, runtime.NumCPU())
 	fmt.Fprintf(stdout, "  end to end       %8.1f articles/s  (%d drafts, %d failed in %s; the POST took %s; %d LLM requests)\n",
 		e2e, drafts, failed, elapsed.Round(time.Millisecond), submitted.Round(time.Millisecond), fake.Requests())
+	fmt.Fprintf(stdout, "  timeline         first draft after %s, last article extracted after %s, last draft after %s (polled every 20ms)\n",
+		firstDraft.Round(time.Millisecond), extracted.Round(time.Millisecond), elapsed.Round(time.Millisecond))
 	fmt.Fprintf(stdout, "  bare extraction  %8.1f pages/s on 1 goroutine (%.1f before the run, %.1f after), %.1f pages/s on %d goroutines (%.1f, %.1f); extract.Extract over the same HTML\n",
 		bare1, bare1Before, bare1After, bareN, procs, bareNBefore, bareNAfter)
 	fmt.Fprintf(stdout, "  ratio            %8.2f of the 1-goroutine bare rate (target >= 0.5); %.2f of the %d-goroutine rate\n", e2e/bare1, e2e/bareN, procs)
