@@ -134,9 +134,6 @@ func isRESpace(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r'
 }
 
-// hasDigit: numbers and phone numbers need an ASCII digit (\d).
-func hasDigit(s string) bool { return strings.ContainsAny(s, "0123456789") }
-
 // spelledWordsAt returns the offsets, in increasing order, where s holds one of
 // spelledWords in any ASCII case between ASCII word boundaries (as spelledRe's \b sees
 // them).
