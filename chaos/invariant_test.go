@@ -154,6 +154,12 @@ func invariant(t *testing.T, scenario string, s *services, l *ledger, settle tim
 	l.mu.Unlock()
 	c.Articles = len(acked)
 	stuck := map[string]int{}
+	reasons := map[string]int{}
+	defer func() {
+		for r, n := range reasons {
+			t.Logf("failed ×%d: %s", n, r)
+		}
+	}()
 	for id, u := range acked {
 		r, ok := db[id]
 		switch {
@@ -167,6 +173,7 @@ func invariant(t *testing.T, scenario string, s *services, l *ledger, settle tim
 			c.Drafts++
 		case r.status == "failed":
 			c.Failed++
+			reasons[r.reason]++
 			if r.reason == "" {
 				t.Errorf("article %s (%s) failed without a reason", id, u)
 			}
