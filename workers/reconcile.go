@@ -178,8 +178,12 @@ func (w *Worker) watchMaxDeliveries() (stop func(), err error) {
 		if err != nil {
 			return
 		}
-		reason := fmt.Sprintf("The %s stage did not finish after %d tries (the worker stopped or ran out of time each time). Retry it, or paste the article's text.",
-			strings.TrimSpace(adv.Consumer), adv.Deliveries)
+		tries := fmt.Sprintf("%d tries", adv.Deliveries)
+		if adv.Deliveries == 1 {
+			tries = "1 try"
+		}
+		reason := fmt.Sprintf("The %s stage did not finish after %s (the worker stopped or ran out of time each time). Retry it, or paste the article's text.",
+			strings.TrimSpace(adv.Consumer), tries)
 		if _, err := w.db.Fail(ctx, job.ArticleID, job.Attempt, reason); err != nil {
 			w.log.Warn("record max deliveries", "article_id", job.ArticleID, "err", err)
 			return // keep the message: the reconciler's stall check is the last resort

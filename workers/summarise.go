@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"newsdesk/llm"
 	"newsdesk/queue"
@@ -13,11 +14,27 @@ import (
 	"newsdesk/summary"
 )
 
+// leaseWaitInSlot is the longest a summarise delivery waits in its slot for another
+// worker's lease to run out; a longer lease goes back to the queue for that long.
+const leaseWaitInSlot = 5 * time.Second
+
 // summarise writes the draft: it takes the article's lease (so a duplicate delivery never
 // pays for a second generation), calls the writer, runs the grounding checks and stores
 // version N+1.
 func (w *Worker) summarise(ctx context.Context, job queue.Job, log *slog.Logger) error {
 	a, lease, wait, err := w.db.TakeLease(ctx, job.ArticleID, job.Attempt, w.cfg.ID, w.leaseTTL())
+	// A delivery that races the lease of a worker that died on this job (JetStream
+	// redelivers about when that lease runs out) waits for it here instead of going back
+	// to the queue: every nak spends one of the job's MaxDeliver deliveries, and a few
+	// crashes in a row could spend them all. The heartbeat keeps the message alive.
+	for tries := 0; err == nil && lease == store.LeaseBusy && wait <= leaseWaitInSlot && tries < 3; tries++ {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+		a, lease, wait, err = w.db.TakeLease(ctx, job.ArticleID, job.Attempt, w.cfg.ID, w.leaseTTL())
+	}
 	if err != nil {
 		return err
 	}
