@@ -111,10 +111,8 @@ var bySentence = []struct {
 	re   *regexp.Regexp
 	find func(string) [][]int
 }{
-	{numRe, func(s string) [][]int { return findInParts(numRe, s, numberParts) }},
 	{numRe, findNumbers},
 	{spelledRe, findSpelled},
-	{spelledRe, func(s string) [][]int { return findInParts(spelledRe, s, spelledParts) }},
 	{urlRe, func(s string) [][]int { return findBySentence(urlRe, s, mayHoldURL) }},
 	{emailRe, func(s string) [][]int { return findBySentence(emailRe, s, hasAt) }},
 	{phoneRe, func(s string) [][]int { return findBySentence(phoneRe, s, mayHoldPhone) }},

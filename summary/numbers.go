@@ -38,17 +38,6 @@ var spelledValues = map[string]float64{
 	"sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "dozen": 12, "half a dozen": 6,
 }
 
-// spelledWords are the words spelledRe starts with, for a quick look before it runs.
-var spelledWords = func() []string {
-	var out []string
-	for w := range spelledValues {
-		if !strings.Contains(w, " ") {
-			out = append(out, w)
-		}
-	}
-	return out
-}()
-
 var scales = map[string]float64{
 	"thousand": 1e3, "k": 1e3, "million": 1e6, "millions": 1e6, "millionen": 1e6, "millones": 1e6,
 	"milioni": 1e6, "miljoen": 1e6, "mio": 1e6, "m": 1e6, "mn": 1e6, "billion": 1e9, "billions": 1e9,

@@ -13,7 +13,7 @@ import (
 // TestFindBySentence, TestFindBySentenceGenerated and FuzzCheck hold it to the regexp.
 func findNumbers(s string) [][]int {
 	if strings.ContainsRune(s, '\u212a') || strings.ContainsRune(s, '\u017f') {
-		return findInParts(numRe, s, numberParts)
+		return numRe.FindAllStringSubmatchIndex(s, -1)
 	}
 	var out [][]int
 	for p := 0; p < len(s); {
@@ -225,13 +225,16 @@ func numberBody(s string, i int) (int, bool) {
 	return j, true
 }
 
-// percentAt matches numRe's percentage alternatives at i and returns the end, or 0.
-func percentAt(s string, i int) int {
+// percentWords are the percentage words of numRe after "%", in its order: a word, then
+// \s? and a second word when there is one, then \b. spelledRe has the first two.
+var percentWords = [][2]string{{"per", "cent"}, {"percent", ""}, {"prozent", ""}, {"pour", "cent"}, {"por", "ciento"}, {"per", "cento"}}
+
+// percentWordAt matches "%" or one of words at i and returns the end, or 0.
+func percentWordAt(s string, i int, words [][2]string) int {
 	if strings.HasPrefix(s[i:], "%") {
 		return i + 1
 	}
-	// per\s?cent\b, percent\b, prozent\b, pour\s?cent\b, por\s?ciento\b, per\s?cento\b
-	for _, w := range [][2]string{{"per", "cent"}, {"percent", ""}, {"prozent", ""}, {"pour", "cent"}, {"por", "ciento"}, {"per", "cento"}} {
+	for _, w := range words {
 		if !hasFold(s, i, w[0]) {
 			continue
 		}
@@ -247,6 +250,14 @@ func percentAt(s string, i int) int {
 				return a + len(w[1])
 			}
 		}
+	}
+	return 0
+}
+
+// percentAt matches numRe's percentage alternatives at i and returns the end, or 0.
+func percentAt(s string, i int) int {
+	if e := percentWordAt(s, i, percentWords); e > 0 {
+		return e
 	}
 	// percentage\s+points?\b
 	if hasFold(s, i, "percentage") {
@@ -344,7 +355,7 @@ var spelledScales = []string{"thousand", "million", "billion", "trillion"}
 // case-folds to s) goes to the regexp.
 func findSpelled(s string) [][]int {
 	if strings.ContainsRune(s, '\u017f') {
-		return findInParts(spelledRe, s, spelledParts)
+		return spelledRe.FindAllStringSubmatchIndex(s, -1)
 	}
 	var out [][]int
 	for p := 0; p < len(s); p++ {
@@ -384,7 +395,7 @@ func spelledAt(s string, p int) []int {
 			end = e
 		}
 		for _, at := range spaceThen(s, end) {
-			if x := spelledPercentAt(s, at); x > 0 {
+			if x := percentWordAt(s, at, percentWords[:2]); x > 0 {
 				m[6], m[7], end = at, x, x
 				break
 			}
@@ -393,22 +404,4 @@ func spelledAt(s string, p int) []int {
 		return m
 	}
 	return nil
-}
-
-// spelledPercentAt matches %|per\s?cent\b|percent\b at i and returns the end, or 0.
-func spelledPercentAt(s string, i int) int {
-	if strings.HasPrefix(s[i:], "%") {
-		return i + 1
-	}
-	if hasFold(s, i, "per") {
-		for _, a := range spaceThen(s, i+3) {
-			if hasFold(s, a, "cent") && boundary(s, a+4) {
-				return a + 4
-			}
-		}
-	}
-	if hasFold(s, i, "percent") && boundary(s, i+7) {
-		return i + 7
-	}
-	return 0
 }
