@@ -73,9 +73,7 @@ func (w *Worker) extract(ctx context.Context, job queue.Job, log *slog.Logger) e
 	w.cfg.Faults.crash(FaultExitAfterExtractCommit)
 	// A crash here leaves the article summarising with enqueued_at NULL; the reconciler
 	// publishes it.
-	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	if err := w.q.Publish(pctx, queue.Summarise, job); err != nil {
+	if err := publish(ctx, w.q, queue.Summarise, job); err != nil {
 		log.Warn("publish summarise job; the reconciler will retry", "err", err)
 		return nil
 	}
@@ -98,10 +96,15 @@ func (w *Worker) parse(ctx context.Context, html []byte, u *url.URL) (*extract.A
 // does after a submit, retry or regenerate commits, and what the reconciler repeats for
 // articles where it never happened.
 func Enqueue(ctx context.Context, db *store.DB, q *queue.Queue, s queue.Stage, j queue.Job) error {
-	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	if err := q.Publish(pctx, s, j); err != nil {
+	if err := publish(ctx, q, s, j); err != nil {
 		return err
 	}
 	return db.MarkEnqueued(ctx, j.ArticleID, j.Attempt)
+}
+
+// publish puts a stage's job on the queue, waiting at most ten seconds for the broker.
+func publish(ctx context.Context, q *queue.Queue, s queue.Stage, j queue.Job) error {
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	return q.Publish(pctx, s, j)
 }
