@@ -144,14 +144,19 @@ func insertDraft(ctx context.Context, tx pgx.Tx, d Draft) (version int, inserted
 	return version, true, nil
 }
 
+// findReusableSQL repeats drafts_reuse_idx's predicate (gen_key <> ''): a generic plan
+// cannot prove it from $1, so without it Postgres scans every draft once pgx's prepared
+// statement switches to the generic plan, after five calls.
+const findReusableSQL = `SELECT ` + draftColumns + ` FROM drafts
+	WHERE gen_key = $1 AND gen_key <> '' AND generation IS NOT NULL ORDER BY created_at LIMIT 1`
+
 // FindReusable returns an earlier machine-written draft with the same generation key (the
 // same text, prompt version and model), so that resubmitting identical text costs nothing.
 func (db *DB) FindReusable(ctx context.Context, genKey string) (Draft, bool, error) {
 	if genKey == "" {
 		return Draft{}, false, nil
 	}
-	d, err := scanDraft(db.pool.QueryRow(ctx, `SELECT `+draftColumns+` FROM drafts
-		WHERE gen_key = $1 AND generation IS NOT NULL ORDER BY created_at LIMIT 1`, genKey))
+	d, err := scanDraft(db.pool.QueryRow(ctx, findReusableSQL, genKey))
 	if errors.Is(err, ErrNotFound) {
 		return Draft{}, false, nil
 	}

@@ -410,3 +410,35 @@ func TestConcurrentTransitionsMoveOnce(t *testing.T) {
 		t.Errorf("%d drafts, want 1", len(ds))
 	}
 }
+
+// The reuse lookup runs once per summarise job. pgx prepares it, and after five calls
+// Postgres may run the generic plan, which must still use drafts_reuse_idx: a sequential
+// scan would make every summarise job read the whole drafts table.
+func TestFindReusableGenericPlanUsesIndex(t *testing.T) {
+	ctx := t.Context()
+	db := New(testenv.Pool(t))
+	conn, err := db.Pool().Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, `SET plan_cache_mode = force_generic_plan`); err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Exec(context.Background(), `RESET plan_cache_mode`)
+	if _, err := conn.Exec(ctx, `PREPARE find_reusable_plan AS `+findReusableSQL); err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Exec(context.Background(), `DEALLOCATE find_reusable_plan`)
+	rows, err := conn.Query(ctx, `EXPLAIN EXECUTE find_reusable_plan('0123abcd')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text := strings.Join(plan, "\n"); !strings.Contains(text, "drafts_reuse_idx") {
+		t.Errorf("the generic plan of the reuse lookup does not use drafts_reuse_idx:\n%s", text)
+	}
+}
