@@ -144,7 +144,7 @@ func insertDraft(ctx context.Context, tx pgx.Tx, d Draft) (version int, inserted
 	return version, true, nil
 }
 
-// findReusableSQL repeats drafts_reuse_idx's predicate (gen_key <> ''): a generic plan
+// findReusableSQL repeats drafts_reuse_idx's predicate (a non-empty gen_key): a generic plan
 // cannot prove it from $1, so without it Postgres scans every draft once pgx's prepared
 // statement switches to the generic plan, after five calls.
 const findReusableSQL = `SELECT ` + draftColumns + ` FROM drafts
