@@ -5,9 +5,12 @@ import (
 	"compress/gzip"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -260,4 +263,38 @@ func TestFetchLimits(t *testing.T) {
 			t.Errorf("kind = %q permanent %v (%s), want transient %q", e.Kind, e.Permanent(), e.Reason, KindTimeout)
 		}
 	})
+}
+
+// A burst from one site keeps one connection per extract slot instead of opening a new one
+// (a TCP and TLS handshake) for most pages.
+func TestFetchReusesConnectionsToOneSite(t *testing.T) {
+	const slots, waves = 8, 4
+	var opened atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(20 * time.Millisecond) // so that a wave's fetches overlap
+		w.Header().Set("Content-Type", "text/html")
+		w.Write([]byte("<!DOCTYPE html><html><body><p>hello</p></body></html>"))
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			opened.Add(1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	f := NewFetcher(FetchOptions{AllowPrivate: true})
+	for w := range waves {
+		var wg sync.WaitGroup
+		for i := range slots {
+			wg.Go(func() {
+				if _, err := f.Fetch(t.Context(), fmt.Sprintf("%s/%d/%d", srv.URL, w, i)); err != nil {
+					t.Errorf("Fetch: %v", err)
+				}
+			})
+		}
+		wg.Wait()
+	}
+	if n := opened.Load(); n > slots {
+		t.Errorf("%d waves of %d fetches opened %d connections, want at most %d", waves, slots, n, slots)
+	}
 }

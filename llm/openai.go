@@ -163,7 +163,12 @@ func NewOpenAI(cfg Config) (*OpenAI, error) {
 	} else {
 		// The per-call context deadline is the real limit; this one only guards against
 		// a context without one.
-		cc.HTTPClient = &http.Client{Timeout: cfg.Timeout + 5*time.Second}
+		// Every request goes to one host, several at once (NEWSDESK_LLM_CONCURRENCY):
+		// the default transport keeps two idle connections per host and would close
+		// and reopen the others, a TLS handshake each, on every wave of requests.
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConnsPerHost = 64
+		cc.HTTPClient = &http.Client{Timeout: cfg.Timeout + 5*time.Second, Transport: tr}
 	}
 	lim := cfg.Limiter
 	if lim == nil && (cfg.RPM > 0 || cfg.TPM > 0) {

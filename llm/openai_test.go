@@ -4,9 +4,13 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -281,4 +285,41 @@ func TestWriteTransportFailures(t *testing.T) {
 			t.Fatalf("Write error = %v after %d requests, want a permanent hint to use max_completion_tokens", err, srv.Requests())
 		}
 	})
+}
+
+// Summarise slots all talk to one host: waves of concurrent requests reuse the connections
+// of the first wave instead of paying a new TLS handshake for most of them.
+func TestWriteReusesConnections(t *testing.T) {
+	const slots, waves = 6, 4
+	var opened atomic.Int32
+	h := llmtest.NewHandler(llmtest.OK(llmtest.Sample()))
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(20 * time.Millisecond) // so that a wave's requests overlap
+		h.ServeHTTP(w, r)
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			opened.Add(1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	w, err := llm.NewOpenAI(llm.Config{BaseURL: srv.URL + "/v1", APIKey: "sk-test-key-123456", Model: "test-model", Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range waves {
+		var wg sync.WaitGroup
+		for range slots {
+			wg.Go(func() {
+				if _, err := w.Write(t.Context(), request()); err != nil {
+					t.Errorf("Write: %v", err)
+				}
+			})
+		}
+		wg.Wait()
+	}
+	if n := opened.Load(); n > slots {
+		t.Errorf("%d waves of %d requests opened %d connections, want at most %d", waves, slots, n, slots)
+	}
 }
