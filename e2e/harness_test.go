@@ -129,18 +129,25 @@ type workerOptions struct {
 	allowPrivate bool
 	id           string
 	dailyBudget  float64
+	slots        map[queue.Stage]int // [extract 2, summarise 2]
+	modelCalls   int                 // [the summarise slots]
 }
 
 // startWorker runs a worker until the returned stop is called (or the test ends).
 func (s *stack) startWorker(o workerOptions) (stop func()) {
 	s.t.Helper()
+	slots := o.slots
+	if slots == nil {
+		slots = map[queue.Stage]int{queue.Extract: 2, queue.Summarise: 2}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	w := workers.New(s.db, s.q, workers.Config{
 		ID:           o.id,
 		Fetcher:      extract.NewFetcher(extract.FetchOptions{AllowPrivate: o.allowPrivate}),
 		Writer:       s.writer(),
 		GenKeyPrefix: "test-model|v",
-		Concurrency:  map[queue.Stage]int{queue.Extract: 2, queue.Summarise: 2},
+		Concurrency:  slots,
+		ModelCalls:   o.modelCalls,
 		DrainTimeout: 5 * time.Second,
 		DailyBudget:  o.dailyBudget,
 		Logger:       testLogger(s.t),

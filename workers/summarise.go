@@ -73,12 +73,11 @@ func (w *Worker) summarise(ctx context.Context, job queue.Job, log *slog.Logger)
 		}
 	}
 	if !reused {
-		res, err := w.cfg.Writer.Write(ctx, llm.Request{
+		res, err := w.write(ctx, llm.Request{
 			Title: a.Title, Byline: a.Byline, SiteName: a.SiteName, Lang: a.Lang, Text: a.Text,
 			Instructions: a.Instructions,
 		})
 		if err != nil {
-			w.obs.LLMError(err)
 			return releaseOnError(err)
 		}
 		cost := llm.Cost(res.Model, res.Usage)
@@ -104,4 +103,20 @@ func (w *Worker) summarise(ctx context.Context, job queue.Job, log *slog.Logger)
 	log.Info("draft saved", "version", version, "author", draft.Author, "model", draft.Model,
 		"flags", len(draft.Flags), "prompt_tokens", draft.PromptTokens, "completion_tokens", draft.CompletionTokens, "reused", reused)
 	return nil
+}
+
+// write asks the model once one of the worker's model calls is free, and counts the
+// model's errors (not the wait's).
+func (w *Worker) write(ctx context.Context, req llm.Request) (llm.Result, error) {
+	select {
+	case w.calling <- struct{}{}:
+	case <-ctx.Done():
+		return llm.Result{}, ctx.Err()
+	}
+	defer func() { <-w.calling }()
+	res, err := w.cfg.Writer.Write(ctx, req)
+	if err != nil {
+		w.obs.LLMError(err)
+	}
+	return res, err
 }

@@ -10,6 +10,7 @@
 package workers
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -33,9 +34,15 @@ import (
 type Config struct {
 	ID          string              // names this process in leases and logs [hostname-pid]
 	Stages      []queue.Stage       // stages to run [all]
-	Concurrency map[queue.Stage]int // slots per stage [extract 8, summarise 4]
-	Fetcher     *extract.Fetcher    // [default options]
-	Writer      llm.Writer          // required for the summarise stage
+	Concurrency map[queue.Stage]int // slots per stage [extract 8, summarise 2 × ModelCalls]
+	// ModelCalls bounds the model calls in flight (NEWSDESK_LLM_CONCURRENCY), the
+	// provider's limit, apart from the summarise slots: a slot spends part of each job on
+	// Postgres, the queue and the grounding checks, and with more slots than calls that
+	// work overlaps other jobs' calls instead of leaving the provider's capacity idle
+	// [the summarise slots when they are given, else 4].
+	ModelCalls int
+	Fetcher    *extract.Fetcher // [default options]
+	Writer     llm.Writer       // required for the summarise stage
 	// GenKeyPrefix identifies the prompt version and configured model, so that identical text
 	// with the same prompt and model reuses an earlier generation.
 	GenKeyPrefix string
@@ -82,6 +89,8 @@ type Worker struct {
 	// enqueued takes the summarise jobs the extract stage has published, for markEnqueued
 	// to record in batches.
 	enqueued chan queue.Job
+	// calling admits Config.ModelCalls model calls at a time.
+	calling chan struct{}
 }
 
 // New returns a worker. It does nothing until [Worker.Run].
@@ -92,11 +101,17 @@ func New(db *store.DB, q *queue.Queue, cfg Config) *Worker {
 	if len(cfg.Stages) == 0 {
 		cfg.Stages = queue.Stages
 	}
-	conc := map[queue.Stage]int{queue.Extract: 8, queue.Summarise: 4}
+	conc := map[queue.Stage]int{queue.Extract: 8}
 	for s, n := range cfg.Concurrency {
 		if n > 0 {
 			conc[s] = n
 		}
+	}
+	if cfg.ModelCalls <= 0 {
+		cfg.ModelCalls = cmp.Or(conc[queue.Summarise], 4)
+	}
+	if conc[queue.Summarise] == 0 {
+		conc[queue.Summarise] = 2 * cfg.ModelCalls
 	}
 	cfg.Concurrency = conc
 	if cfg.Fetcher == nil {
@@ -115,7 +130,8 @@ func New(db *store.DB, q *queue.Queue, cfg Config) *Worker {
 	return &Worker{db: db, q: q, cfg: cfg, log: cfg.Logger, obs: obs,
 		bud:      &budget{db: db, limit: cfg.DailyBudget, log: cfg.Logger},
 		parsing:  make(chan struct{}, runtime.GOMAXPROCS(0)),
-		enqueued: make(chan queue.Job, 256)}
+		enqueued: make(chan queue.Job, 256),
+		calling:  make(chan struct{}, cfg.ModelCalls)}
 }
 
 func (w *Worker) jobTimeout(s queue.Stage) time.Duration {
@@ -165,7 +181,7 @@ func (w *Worker) Run(ctx context.Context) error {
 			wg.Go(func() { w.slot(ctx, jobCtx, s, i) })
 		}
 	}
-	w.log.Info("workers started", "worker_id", w.cfg.ID, "stages", w.cfg.Stages, "concurrency", w.cfg.Concurrency)
+	w.log.Info("workers started", "worker_id", w.cfg.ID, "stages", w.cfg.Stages, "concurrency", w.cfg.Concurrency, "model_calls", w.cfg.ModelCalls)
 	wg.Wait()
 	w.log.Info("workers stopped", "worker_id", w.cfg.ID)
 	return nil

@@ -71,7 +71,7 @@ func benchPipeline(ctx context.Context, args []string, getenv func(string) strin
 	timeout := fs.Duration("timeout", 10*time.Minute, "give up after this long")
 	verbose := fs.Bool("v", false, "show the worker's log")
 	extractConc := fs.Int("extract-concurrency", 0, "the worker's extract slots (0: NEWSDESK_EXTRACT_CONCURRENCY or its default)")
-	llmConc := fs.Int("llm-concurrency", 0, "the worker's summarise slots (0: NEWSDESK_LLM_CONCURRENCY or its default)")
+	llmConc := fs.Int("llm-concurrency", 0, "the worker's model calls in flight, with twice as many summarise slots (0: NEWSDESK_LLM_CONCURRENCY or its default)")
 	cpuProfile := fs.String("cpuprofile", "", "write CPU profiles of the end-to-end run: the worker's to this path, this process's (API, JetStream, pages, LLM) to this path + \".bench\"")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
@@ -350,8 +350,8 @@ func benchPipeline(ctx context.Context, args []string, getenv func(string) strin
 	}
 
 	mib := func(b int64) float64 { return float64(b) / (1 << 20) }
-	fmt.Fprintf(stdout, "bench pipeline: %d articles; worker = `newsdesk worker` child process (%d extract + %d summarise slots); API, pages, JetStream (embedded, fsync on every write) and a zero-latency OpenAI-compatible server in this process; %d CPUs\n",
-		*n, wcfg.ExtractConc, wcfg.LLMConc, runtime.NumCPU())
+	fmt.Fprintf(stdout, "bench pipeline: %d articles; worker = `newsdesk worker` child process (%d extract slots, %d summarise slots for %d model calls); API, pages, JetStream (embedded, fsync on every write) and a zero-latency OpenAI-compatible server in this process; %d CPUs\n",
+		*n, wcfg.ExtractConc, 2*wcfg.LLMConc, wcfg.LLMConc, runtime.NumCPU())
 	fmt.Fprintf(stdout, "  end to end       %8.1f articles/s  (%d drafts, %d failed in %s; the POST took %s; %d LLM requests)\n",
 		e2e, drafts, failed, elapsed.Round(time.Millisecond), submitted.Round(time.Millisecond), fake.Requests())
 	fmt.Fprintf(stdout, "  timeline         first draft after %s, last article extracted after %s, last draft after %s (polled every 20ms)\n",

@@ -254,7 +254,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	fs := flag.NewFlagSet("newsdesk", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	stages := fs.String("stages", "extract,summarise", "stages this worker runs")
-	conc := fs.Int("concurrency", 0, "slots per stage (default: NEWSDESK_EXTRACT_CONCURRENCY / NEWSDESK_LLM_CONCURRENCY)")
+	conc := fs.Int("concurrency", 0, "extract slots and model calls in flight (default: NEWSDESK_EXTRACT_CONCURRENCY / NEWSDESK_LLM_CONCURRENCY); the summarise stage runs twice as many slots as model calls")
 	addr := fs.String("addr", cfg.Addr, "HTTP listen address (NEWSDESK_ADDR)")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
@@ -327,7 +327,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 		wcfg := workers.Config{
 			Stages:       st,
-			Concurrency:  map[queue.Stage]int{queue.Extract: cfg.ExtractConc, queue.Summarise: cfg.LLMConc},
+			Concurrency:  map[queue.Stage]int{queue.Extract: cfg.ExtractConc},
+			ModelCalls:   cfg.LLMConc,
 			Fetcher:      extract.NewFetcher(extract.FetchOptions{AllowPrivate: cfg.AllowPrivate}),
 			DrainTimeout: cfg.DrainTimeout,
 			DailyBudget:  cfg.DailyBudget,
@@ -341,7 +342,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			log.Warn("fault injection is on: this process will fail on purpose", "faults", cfg.Faults)
 		}
 		if *conc > 0 {
-			wcfg.Concurrency = map[queue.Stage]int{queue.Extract: *conc, queue.Summarise: *conc}
+			wcfg.Concurrency = map[queue.Stage]int{queue.Extract: *conc}
+			wcfg.ModelCalls = *conc
 		}
 		wcfg.Writer, wcfg.GenKeyPrefix, err = writer(cfg, log)
 		if err != nil {
