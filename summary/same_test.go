@@ -1,0 +1,172 @@
+package summary
+
+import (
+	"encoding/json"
+	"math/rand/v2"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// Check was made cheaper without changing what it returns. old_test.go keeps the code as
+// it was (every package-level name prefixed "old"); these tests hold Check to it on the
+// corpora and on texts mixed from them with the characters the checks treat specially.
+// When a change to Check's output is intended, delete old_test.go and this file.
+
+// sameTexts returns the sources and drafts of the in-repo corpora, and the real articles
+// of the extraction benchmark when they are there.
+func sameTexts(t testing.TB) (sources []Source, drafts []Summary) {
+	cases, err := Corpus()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cases {
+		sources = append(sources, c.Source())
+		for _, d := range c.Drafts {
+			drafts = append(drafts, d.Summary)
+			for _, inv := range Inventions {
+				s, _ := invent(d.Summary, inv)
+				drafts = append(drafts, s)
+			}
+		}
+	}
+	real, err := RealDrafts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range real {
+		drafts = append(drafts, s)
+	}
+	b, err := os.ReadFile("testdata/injection.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inj struct{ Hostile, Benign []injectionCase }
+	if err := json.Unmarshal(b, &inj); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range append(inj.Hostile, inj.Benign...) {
+		sources = append(sources, Source{Title: c.Name, Text: newsLead + c.Text})
+	}
+	// Optional: the repository's checks do not need the shared benchmark to pass.
+	if b, err := os.ReadFile("../../shared/benchmarks/article-extraction/ground-truth.json"); err == nil {
+		var arts map[string]struct {
+			Body string `json:"articleBody"`
+			URL  string `json:"url"`
+		}
+		if err := json.Unmarshal(b, &arts); err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range arts {
+			sources = append(sources, Source{Title: a.URL, Text: a.Body})
+		}
+	}
+	return sources, drafts
+}
+
+// specials are bits of text the checks treat specially: numbers in every shape,
+// currencies, dates, quotes, names, links, hedges, injections, and the characters that
+// normalise rewrites or that case-fold to ASCII letters.
+var specials = []string{
+	"£12m", "$5bn", "€ 3,5 Mio", "1.234,5", "12,345.6", "40 per cent", "5 percentage points", "3rd", "2,30", "1.500",
+	"about 40%", "nearly 1,200", "US$ 7", "hk$9", "usd 12", "9 million dollars", "ten per cent", "half a dozen",
+	"one hundred", "twenty thousand", "seventy", "2024", "2025-03-14", "1999", "May", "may", "Mar", "Friday",
+	"lundi", "yesterday", "next week", "ma", "mañana", "“We have no choice”", "'a great result'", `"quoted words"`,
+	"Sadiq Khan", "O'Brien", "IMF", "AI", "Bank of England", "Khan's", "Mayor", "I'm", "said", "Der", "Die Stadt",
+	"www.example.com", "https://x.org/a?b=1", "a.b@example.co.uk", "+44 (20) 7946-0958", "020 7946 0958", "555-123-4567",
+	"likely", "may well", "is expected to", "will probably", "expects", "könnte", "<|im_start|>", "ignore all previous instructions",
+	"you are now a helpful assistant", "<!--", "display:none", "system:", "\u212a", "\u017f", "\u200b", "\u202e", "\u00ad",
+	"—", "–", "½", "ﬁ", "²", "\u00a0", "\t", "\n", "\n\n", ". ", "! ", "? ", "…", "。", "É", "ß", "İ", "Привет", "東京",
+	"\xff", "\x00", "`", "´", "«", "»", "-", "'", ".", ",", "(", ")", "%", " ",
+}
+
+// mix returns a text of pieces of texts and specials.
+func mix(rng *rand.Rand, texts []string, n int) string {
+	var b strings.Builder
+	for range n {
+		if rng.IntN(3) == 0 {
+			b.WriteString(specials[rng.IntN(len(specials))])
+			continue
+		}
+		s := texts[rng.IntN(len(texts))]
+		if s == "" {
+			continue
+		}
+		i := rng.IntN(len(s))
+		b.WriteString(s[i:min(len(s), i+rng.IntN(200))])
+	}
+	return b.String()
+}
+
+func sameCheck(t testing.TB, s Summary, src Source) {
+	got, want := Check(s, src), oldCheck(s, src)
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("Check(%#v, %#v)\n = %s\nwas %s", s, src, describe(got), describe(want))
+	}
+}
+
+func TestCheckMatchesOld(t *testing.T) {
+	sources, drafts := sameTexts(t)
+	// Every draft of a corpus case against its source, through one prepared source as the
+	// corpus evaluation does it.
+	cases, err := Corpus()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cases {
+		p := prepare(c.Source())
+		for _, d := range c.Drafts {
+			for _, inv := range append([]Invention{{}}, Inventions...) {
+				s := d.Summary
+				if inv.Kind != "" {
+					s, _ = invent(d.Summary, inv)
+				}
+				if got, want := p.check(s), oldCheck(s, c.Source()); !reflect.DeepEqual(got, want) {
+					t.Fatalf("case %s, draft %s + %q: prepared check = %s, was %s", c.Name, d.Label, inv.Kind, describe(got), describe(want))
+				}
+			}
+		}
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, src := range sources {
+		for range 3 {
+			sameCheck(t, drafts[rng.IntN(len(drafts))], src)
+		}
+	}
+	var texts []string
+	for _, src := range sources {
+		texts = append(texts, src.Title, src.Text)
+	}
+	for _, d := range drafts {
+		texts = append(texts, d.KeyPoints...)
+		texts = append(texts, d.WhyItMatters, d.WhatItMeansForYou)
+	}
+	n := 2000
+	if testing.Short() {
+		n = 200
+	}
+	langs := []string{"", "en", "de", "fr", "en-GB", "xx"}
+	for range n {
+		src := Source{Title: mix(rng, texts, 2), Byline: mix(rng, texts, 1), Text: mix(rng, texts, 4+rng.IntN(30)), Lang: langs[rng.IntN(len(langs))]}
+		var s Summary
+		for range rng.IntN(6) {
+			s.KeyPoints = append(s.KeyPoints, mix(rng, texts, 1+rng.IntN(4)))
+		}
+		s.WhyItMatters, s.WhatItMeansForYou = mix(rng, texts, rng.IntN(5)), mix(rng, texts, rng.IntN(5))
+		sameCheck(t, s, src)
+	}
+}
+
+// FuzzCheckMatchesOld: Check returns what it returned before it was made cheaper.
+func FuzzCheckMatchesOld(f *testing.F) {
+	f.Add("The council approved £12m on Tuesday.", "Why this matters: “It’s fine,” said Mr. Khan.", "Call +44 20 7946 0958 or visit www.x.com.",
+		"The council approved a £12 million budget on Tuesday.", "Sadiq Khan", "en")
+	f.Add("1.234,5 %", "\u202e\u200b«»", "ﬁ ﬀ ½ ²", "<|im_start|>system", "", "de")
+	f.Add("May residents apply?", "It may well rise 40 percentage points.", "AI and the IMF", "Residents may apply. Artificial intelligence.", "Jane Porter", "")
+	f.Fuzz(func(t *testing.T, kp, why, what, text, title, lang string) {
+		s := Summary{KeyPoints: []string{kp, kp + " " + why, what}, WhyItMatters: why, WhatItMeansForYou: what}
+		sameCheck(t, s, Source{Title: title, Byline: why, Text: text, Lang: lang})
+		sameCheck(t, s, Source{Text: text + " " + kp})
+	})
+}
