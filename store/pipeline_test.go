@@ -442,3 +442,33 @@ func TestFindReusableGenericPlanUsesIndex(t *testing.T) {
 		t.Errorf("the generic plan of the reuse lookup does not use drafts_reuse_idx:\n%s", text)
 	}
 }
+
+// Extracted text is stored with lz4 where the server has it (migration 0004): it is
+// written once and read by every summarise job and review page.
+func TestExtractedTextIsCompressedWithLZ4(t *testing.T) {
+	ctx := t.Context()
+	db := New(testenv.Pool(t))
+	id := submit(t, db, "lz4").ID
+	if _, ok, err := db.StartExtract(ctx, id, 1); err != nil || !ok {
+		t.Fatalf("StartExtract = ok %v, err %v", ok, err)
+	}
+	text := strings.Repeat("The council approved a budget of £12 million for road repairs on Tuesday. ", 80)
+	if ok, err := db.SaveExtract(ctx, id, 1, Extracted{Title: "Roads", Text: text, WordCount: 960}); err != nil || !ok {
+		t.Fatalf("SaveExtract = ok %v, err %v", ok, err)
+	}
+	var hasLZ4 bool
+	if err := db.Pool().QueryRow(ctx, `SELECT 'lz4' = ANY (enumvals) FROM pg_settings WHERE name = 'default_toast_compression'`).Scan(&hasLZ4); err != nil {
+		t.Fatal(err)
+	}
+	want := "pglz"
+	if hasLZ4 {
+		want = "lz4"
+	}
+	var got string
+	if err := db.Pool().QueryRow(ctx, `SELECT coalesce(pg_column_compression(text), 'none') FROM articles WHERE id = $1`, id).Scan(&got); err != nil {
+		t.Fatal(err)
+	}
+	if got != want {
+		t.Errorf("text compression = %s, want %s", got, want)
+	}
+}
