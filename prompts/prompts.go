@@ -16,10 +16,11 @@ import (
 	"bytes"
 	"crypto/rand"
 	"embed"
-	"encoding/hex"
 	"encoding/json"
 	"strings"
+	"sync"
 	"text/template"
+	"unicode/utf8"
 )
 
 // Version names the prompt templates and schema; drafts store it.
@@ -31,9 +32,16 @@ const SchemaName = "news_summary"
 //go:embed system.txt user.txt
 var files embed.FS
 
+// templates are the source of the prompts. Render runs them compiled (compile.go); the
+// parse fails, and so does the compilation, at init.
 var templates = template.Must(template.New("").Funcs(template.FuncMap{
 	"inc": func(i int) int { return i + 1 },
 }).ParseFS(files, "system.txt", "user.txt"))
+
+var (
+	systemProgram = mustCompile("system.txt")
+	userProgram   = mustCompile("user.txt")
+)
 
 // Input is what one summarisation request is made from. All text fields are untrusted.
 type Input struct {
@@ -59,13 +67,33 @@ type view struct {
 	British         bool
 	HasInstructions bool
 	Combine         bool
+
+	loop frame
 }
 
 // Render returns the system and user messages for in. Every call picks a new random
 // boundary code for the data block; text inside that could close the block early is
 // made harmless first.
 func Render(in Input) (system, user string) {
-	boundary := newBoundary()
+	v := newView(in, newBoundary())
+	return render(systemProgram, &v), render(userProgram, &v)
+}
+
+// Size returns len(system) + len(user) of what Render(in) returns, without building the
+// strings.
+func Size(in Input) int {
+	v := newView(in, "000000000000000000") // every boundary code has this length
+	buf := bufs.Get().(*[]byte)
+	defer bufs.Put(buf)
+	n := 0
+	for _, p := range []program{systemProgram, userProgram} {
+		*buf = p((*buf)[:0], &v)
+		n += len(bytes.TrimSpace(*buf)) + 1
+	}
+	return n
+}
+
+func newView(in Input, boundary string) view {
 	v := view{
 		Input:        in,
 		Boundary:     boundary,
@@ -77,13 +105,31 @@ func Render(in Input) (system, user string) {
 	v.Text = clean(in.Text)
 	v.Instructions = clean(in.Instructions)
 	v.HasInstructions = strings.TrimSpace(v.Instructions) != ""
-	v.Notes = make([]string, len(in.Notes))
-	for i, n := range in.Notes {
-		v.Notes[i] = clean(n)
+	if len(in.Notes) > 0 {
+		v.Notes = make([]string, len(in.Notes))
+		for i, n := range in.Notes {
+			v.Notes[i] = clean(n)
+		}
 	}
-	return execute("system.txt", v), execute("user.txt", v)
+	return v
 }
 
+// bufs holds render buffers: a prompt is a few kilobytes, and the message is copied out
+// of the buffer once, trimmed.
+var bufs = sync.Pool{New: func() any { b := make([]byte, 0, 8<<10); return &b }}
+
+// render runs p for v and returns the output without surrounding white space, ending in
+// one newline.
+func render(p program, v *view) string {
+	buf := bufs.Get().(*[]byte)
+	defer bufs.Put(buf)
+	out := p((*buf)[:0], v)
+	*buf = out[:0]
+	return string(append(bytes.TrimSpace(out), '\n'))
+}
+
+// execute runs the text/template named name for v, as render does with its compiled
+// program; tests hold the two to each other.
 func execute(name string, v view) string {
 	var b bytes.Buffer
 	if err := templates.ExecuteTemplate(&b, name, v); err != nil {
@@ -96,7 +142,12 @@ func execute(name string, v view) string {
 func newBoundary() string {
 	var b [9]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
-	return strings.ToUpper(hex.EncodeToString(b[:]))
+	const digits = "0123456789ABCDEF"
+	var out [18]byte
+	for i, c := range b {
+		out[2*i], out[2*i+1] = digits[c>>4], digits[c&15]
+	}
+	return string(out[:])
 }
 
 // markers breaks any "<<<" or ">>>" run, so that text from a page can never forge the
@@ -105,18 +156,48 @@ var markers = strings.NewReplacer("<<<", "< < <", ">>>", "> > >")
 
 // clean drops characters that hide text from a reviewer but not from a model:
 // zero-width characters, bidirectional controls and Unicode tag characters ("ASCII
-// smuggling"); then it breaks marker runs.
+// smuggling"); then it breaks marker runs. Like strings.Map it also turns invalid UTF-8
+// into U+FFFD. Text that needs none of this is returned as it is, without a copy.
 func clean(s string) string {
-	s = strings.Map(func(r rune) rune {
-		switch {
-		case r >= 0x200b && r <= 0x200d, r == 0x2060, r == 0xfeff,
-			r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069,
-			r >= 0xe0000 && r <= 0xe007f:
-			return -1
+	if needsMap(s) {
+		s = strings.Map(func(r rune) rune {
+			if hidden(r) {
+				return -1
+			}
+			return r
+		}, s)
+	}
+	if strings.Contains(s, "<<<") || strings.Contains(s, ">>>") {
+		s = markers.Replace(s)
+	}
+	return s
+}
+
+func hidden(r rune) bool {
+	switch {
+	case r >= 0x200b && r <= 0x200d, r == 0x2060, r == 0xfeff,
+		r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069,
+		r >= 0xe0000 && r <= 0xe007f:
+		return true
+	}
+	return false
+}
+
+// needsMap reports whether strings.Map in clean would change s: it holds a hidden
+// character or invalid UTF-8.
+func needsMap(s string) bool {
+	for i := 0; i < len(s); {
+		if s[i] < utf8.RuneSelf {
+			i++
+			continue
 		}
-		return r
-	}, s)
-	return markers.Replace(s)
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 || hidden(r) {
+			return true
+		}
+		i += size
+	}
+	return false
 }
 
 var languageNames = map[string]string{
