@@ -29,8 +29,10 @@ import (
 // Call is one request the server received.
 type Call struct {
 	// Index is the 0-based order of arrival at the server.
-	Index   int
-	Time    time.Time
+	Index int
+	Time  time.Time
+	// Target is the path and query the call was sent to.
+	Target  string
 	Header  http.Header
 	Body    []byte
 	Request openai.ChatCompletionRequest
@@ -107,7 +109,7 @@ func (rec *Recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rec.serveLight(w, r, body)
 		return
 	}
-	c := &Call{Time: time.Now(), Header: r.Header.Clone(), Body: body, Ctx: r.Context()}
+	c := &Call{Time: time.Now(), Target: r.URL.RequestURI(), Header: r.Header.Clone(), Body: body, Ctx: r.Context()}
 	if err := json.Unmarshal(body, &c.Request); err != nil {
 		WriteError(w, http.StatusBadRequest, "invalid_request_error", "invalid_json", "We could not parse the JSON body of your request: "+err.Error())
 		return
@@ -140,7 +142,7 @@ func (rec *Recorder) serveLight(w http.ResponseWriter, r *http.Request, body []b
 		WriteError(w, http.StatusBadRequest, "invalid_request_error", "missing_messages", "'messages' is a required property")
 		return
 	}
-	c := &Call{Time: time.Now(), Header: r.Header, Body: body, Ctx: r.Context()}
+	c := &Call{Time: time.Now(), Target: r.URL.RequestURI(), Header: r.Header, Body: body, Ctx: r.Context()}
 	c.Request.Model = req.Model
 	for _, m := range req.Messages {
 		c.Request.Messages = append(c.Request.Messages, openai.ChatCompletionMessage{Role: m.Role, Content: m.Content})
