@@ -82,10 +82,9 @@ type prepared struct {
 }
 
 func prepare(src Source) prepared {
-	idx := newIndex(src)
-	injections := InjectionFlags(src)
-	idx.markInjected(injections)
-	return prepared{idx, injections, map[section][]Flag{}}
+	all := sourceText(src)
+	injections := injectionFlags(all, true)
+	return prepared{newIndex(src, all, injections), injections, map[section][]Flag{}}
 }
 
 func (p prepared) check(s Summary) []Flag {
@@ -132,28 +131,163 @@ func (c *checker) add(f Flag) {
 	c.flags = append(c.flags, f)
 }
 
-// index is what the checks look up in the source.
+// index is what the checks look up in the source. Only the language and the normalised
+// text are made up front: the other parts are built the first time a check asks for
+// them, as most drafts need few of them (a draft that names no one never needs the
+// source's capitalised words). An index is not safe for concurrent use.
 type index struct {
-	lang     string
-	norm     string          // normalised title, byline and text
-	lower    string          // lower-case norm
-	words    string          // " w1 w2 … " for whole-word phrase matching
-	wordSet  map[string]bool // lower-case words
-	wordList []string        // lower-case words in order, for acronym expansions
-	capStems map[string]bool // lower-case prefixes of capitalised words, for name stems
+	lang       string
+	norm       string // normalised title, byline and text
+	injections []Flag // the source's injection flags, for the links they hold
+
+	lowerDone bool
+	lower     string // lower-case norm
+
+	wordsDone bool
+	words     string          // " w1 w2 … " for whole-word phrase matching
+	wordSet   map[string]bool // lower-case words
+	wordList  []string        // lower-case words in order, for acronym expansions
+
+	datesDone bool
+	months    [100]bool // by month number; an ISO date's month field runs to 99
+	weekdays  [8]bool
+
+	capsDone bool
+	capWords []string        // lower-case capitalised words, sorted, for name stems
 	common   map[string]bool // words the source writes in lower case: not names
-	numbers  []mention
-	months   map[int]bool
-	weekdays map[int]bool
-	links    map[string]bool // lower-case URLs, e-mail addresses and phone digits
-	injected map[string]bool // links that occur in instruction-like text of the source
+
+	numbersDone bool
+	numbers     []mention
+
+	linksDone bool
+	links     map[string]bool // lower-case URLs, e-mail addresses and phone digits
+	injected  map[string]bool // links that occur in instruction-like text of the source
 }
 
-// markInjected records the links inside injection snippets: the article has them, but
-// only because a page asked the model to repeat them.
-func (idx *index) markInjected(flags []Flag) {
-	for _, f := range flags {
-		t := normalise(f.Text).norm
+func newIndex(src Source, all string, injections []Flag) *index {
+	lang := baseLang(src.Lang)
+	if lang == "" {
+		lang = DetectLanguage(src.Text)
+	}
+	return &index{lang: lang, norm: normaliseText(all), injections: injections}
+}
+
+func (idx *index) lowered() string {
+	if !idx.lowerDone {
+		idx.lower, idx.lowerDone = strings.ToLower(idx.norm), true
+	}
+	return idx.lower
+}
+
+// wordIndex builds the words of the source: the list, the set and the string for
+// phrases.
+func (idx *index) wordIndex() {
+	if idx.wordsDone {
+		return
+	}
+	idx.wordsDone = true
+	lower := idx.lowered()
+	var b strings.Builder
+	b.Grow(len(lower) + 2)
+	b.WriteByte(' ')
+	for w := range strings.FieldsFuncSeq(lower, notLetterDigitMark) {
+		idx.wordList = append(idx.wordList, w)
+		b.WriteString(w)
+		b.WriteByte(' ')
+	}
+	if len(idx.wordList) == 0 {
+		b.WriteByte(' ') // wordString's "  " for no words
+	}
+	idx.words = b.String()
+	idx.wordSet = make(map[string]bool, len(idx.wordList))
+	for _, w := range idx.wordList {
+		idx.wordSet[w] = true
+	}
+}
+
+// dates finds the months and weekdays the source names, by word or in an ISO date.
+func (idx *index) dates() {
+	if idx.datesDone {
+		return
+	}
+	idx.datesDone = true
+	for w := range strings.FieldsFuncSeq(idx.lowered(), notLetterDigitMark) {
+		if len(w) < minDateWord || len(w) > maxDateWord {
+			continue
+		}
+		if i, ok := monthNames[w]; ok {
+			idx.months[i] = true
+		}
+		if i, ok := weekdayNames[w]; ok {
+			idx.weekdays[i] = true
+		}
+	}
+	if hasDigitDashDigit(idx.norm) { // isoDateRe's matches hold one
+		for _, m := range isoDateRe.FindAllStringSubmatch(idx.norm, -1) {
+			var mo int
+			fmt.Sscan(m[1], &mo)
+			idx.months[mo] = true
+		}
+	}
+}
+
+// caps finds the words the source capitalises and the ones it writes in lower case.
+func (idx *index) caps() {
+	if idx.capsDone {
+		return
+	}
+	idx.capsDone = true
+	idx.common = map[string]bool{}
+	// The capitalised words are lowered into one buffer, then cut from one string.
+	var buf []byte
+	var ends []int
+	for w := range strings.FieldsFuncSeq(idx.norm, notWordRune) {
+		r, _ := utf8.DecodeRuneInString(w)
+		if unicode.IsLower(r) {
+			idx.common[strings.ToLower(w)] = true
+		}
+		if unicode.IsUpper(r) {
+			buf = appendLower(buf, trimPossessive(w))
+			ends = append(ends, len(buf))
+		}
+	}
+	all, start := string(buf), 0
+	idx.capWords = make([]string, len(ends))
+	for i, end := range ends {
+		idx.capWords[i], start = all[start:end], end
+	}
+	slices.Sort(idx.capWords)
+}
+
+// hasStem reports whether a capitalised source word, lower case, starts with stem.
+func (idx *index) hasStem(stem string) bool {
+	idx.caps()
+	i, _ := slices.BinarySearch(idx.capWords, stem)
+	return i < len(idx.capWords) && strings.HasPrefix(idx.capWords[i], stem)
+}
+
+func (idx *index) isCommon(w string) bool {
+	idx.caps()
+	return idx.common[w]
+}
+
+func (idx *index) sourceNumbers() []mention {
+	if !idx.numbersDone {
+		idx.numbers, idx.numbersDone = numbers(idx.norm, idx.lang), true
+	}
+	return idx.numbers
+}
+
+// linkIndex finds the links of the source, and those inside its injection snippets: the
+// article has them, but only because a page asked the model to repeat them.
+func (idx *index) linkIndex() {
+	if idx.linksDone {
+		return
+	}
+	idx.linksDone = true
+	idx.links, idx.injected = map[string]bool{}, map[string]bool{}
+	for _, f := range idx.injections {
+		t := normaliseText(f.Text)
 		for _, re := range []*regexp.Regexp{urlRe, emailRe} {
 			for _, m := range re.FindAllString(t, -1) {
 				idx.injected[linkKey(m)] = true
@@ -163,61 +297,15 @@ func (idx *index) markInjected(flags []Flag) {
 			idx.injected[digits(m)] = true
 		}
 	}
-}
-
-func newIndex(src Source) *index {
-	t := normalise(src.Title + "\n" + src.Byline + "\n" + src.Text)
-	lang := baseLang(src.Lang)
-	if lang == "" {
-		lang = DetectLanguage(src.Text)
-	}
-	idx := &index{
-		lang: lang, norm: t.norm, lower: strings.ToLower(t.norm), words: wordString(t.norm),
-		wordSet: map[string]bool{}, capStems: map[string]bool{}, common: map[string]bool{},
-		months: map[int]bool{}, weekdays: map[int]bool{}, links: map[string]bool{}, injected: map[string]bool{},
-	}
-	idx.wordList = words(t.norm)
-	for _, w := range idx.wordList {
-		idx.wordSet[w] = true
-		if i, ok := monthNames[w]; ok {
-			idx.months[i] = true
-		}
-		if i, ok := weekdayNames[w]; ok {
-			idx.weekdays[i] = true
-		}
-	}
-	var isoDates [][]string
-	if hasDigitDashDigit(t.norm) { // isoDateRe's matches hold one
-		isoDates = isoDateRe.FindAllStringSubmatch(t.norm, -1)
-	}
-	for _, m := range isoDates {
-		var mo int
-		fmt.Sscan(m[1], &mo)
-		idx.months[mo] = true
-	}
-	for _, w := range strings.FieldsFunc(t.norm, notWordRune) {
-		r, _ := utf8.DecodeRuneInString(w)
-		if unicode.IsLower(r) {
-			idx.common[strings.ToLower(w)] = true
-		}
-		if unicode.IsUpper(r) {
-			lw := strings.ToLower(trimPossessive(w))
-			for n := 4; n <= min(utf8.RuneCountInString(lw), maxStem); n++ {
-				idx.capStems[prefix(lw, n)] = true
-			}
-		}
-	}
-	for _, m := range findAllString(urlRe, t.norm, mayHoldURL) {
+	for _, m := range findAllString(urlRe, idx.norm, mayHoldURL) {
 		idx.links[linkKey(m)] = true
 	}
-	for _, m := range findAllString(emailRe, t.norm, hasAt) {
+	for _, m := range findAllString(emailRe, idx.norm, hasAt) {
 		idx.links[linkKey(m)] = true
 	}
-	for _, m := range findAllString(phoneRe, t.norm, mayHoldPhone) {
+	for _, m := range findAllString(phoneRe, idx.norm, mayHoldPhone) {
 		idx.links[digits(m)] = true
 	}
-	idx.numbers = numbers(t.norm, lang)
-	return idx
 }
 
 func baseLang(l string) string {
@@ -226,6 +314,10 @@ func baseLang(l string) string {
 		l = l[:i]
 	}
 	return l
+}
+
+func notLetterDigitMark(r rune) bool {
+	return !unicode.IsLetter(r) && !unicode.IsDigit(r) && !unicode.IsMark(r)
 }
 
 func notWordRune(r rune) bool {
@@ -245,6 +337,7 @@ func prefix(s string, n int) string {
 
 // hasPhrase reports whether the source has phrase (lower case) as whole words.
 func (idx *index) hasPhrase(phrase string) bool {
+	idx.wordIndex()
 	return strings.Contains(idx.words, wordString(phrase))
 }
 
@@ -303,6 +396,7 @@ func isPhone(s string) bool {
 func (c *checker) links(name string, t *text) {
 	const injected = " It comes from text in the article that reads like an instruction to an AI model."
 	for _, m := range findAllIndex(emailRe, t.norm, hasAt) {
+		c.idx.linkIndex()
 		switch k := linkKey(t.norm[m[0]:m[1]]); {
 		case c.idx.injected[k]:
 			c.add(Flag{name, KindEmail, t.span(m[0], m[1]), "E-mail address the article asks models to add." + injected})
@@ -312,10 +406,11 @@ func (c *checker) links(name string, t *text) {
 		t.mask(m[0], m[1])
 	}
 	for _, m := range findAllIndex(urlRe, t.norm, mayHoldURL) {
+		c.idx.linkIndex()
 		switch k := linkKey(t.norm[m[0]:m[1]]); {
 		case c.idx.injected[k]:
 			c.add(Flag{name, KindURL, t.span(m[0], m[1]), "Link the article asks models to add." + injected})
-		case !c.idx.links[k] && !strings.Contains(c.idx.lower, k):
+		case !c.idx.links[k] && !strings.Contains(c.idx.lowered(), k):
 			c.add(Flag{name, KindURL, t.span(m[0], m[1]), "Link not in the source."})
 		}
 		t.mask(m[0], m[1])
@@ -325,6 +420,7 @@ func (c *checker) links(name string, t *text) {
 		if !isPhone(p) {
 			continue
 		}
+		c.idx.linkIndex()
 		switch k := digits(p); {
 		case c.idx.injected[k]:
 			c.add(Flag{name, KindPhone, t.span(m[0], m[1]), "Phone number the article asks models to add." + injected})
@@ -343,7 +439,7 @@ func (c *checker) numbers(name string, t text) {
 			continue // "one of", "no one": rarely a figure
 		}
 		var same []mention
-		for _, s := range c.idx.numbers {
+		for _, s := range c.idx.sourceNumbers() {
 			if m.matches(s) {
 				same = append(same, s)
 			}
@@ -369,7 +465,7 @@ func (c *checker) numbers(name string, t text) {
 				reason = "Amount not in the source."
 			case slices.ContainsFunc(same, func(s mention) bool { return s.currency == m.currency }):
 			case slices.ContainsFunc(same, func(s mention) bool { return s.currency == "" }) &&
-				slices.ContainsFunc(c.idx.numbers, func(s mention) bool { return s.currency == m.currency }):
+				slices.ContainsFunc(c.idx.sourceNumbers(), func(s mention) bool { return s.currency == m.currency }):
 				// The source names the currency elsewhere: "the £50m deal … the 50m contract".
 			default:
 				reason = fmt.Sprintf("The source does not give this amount in %s.", m.currency)
@@ -392,6 +488,9 @@ func (c *checker) numbers(name string, t text) {
 
 var monthNames = map[string]int{}
 var weekdayNames = map[string]int{}
+
+// minDateWord and maxDateWord bound the length of monthNames' and weekdayNames' keys.
+var minDateWord, maxDateWord = 1 << 30, 0
 
 func init() {
 	for i, names := range [][]string{
@@ -425,6 +524,11 @@ func init() {
 			weekdayNames[n] = i + 1
 		}
 	}
+	for _, m := range []map[string]int{monthNames, weekdayNames} {
+		for w := range m {
+			minDateWord, maxDateWord = min(minDateWord, len(w)), max(maxDateWord, len(w))
+		}
+	}
 }
 
 var (
@@ -438,6 +542,7 @@ var (
 // dates flags month names, weekdays and relative dates that the source does not use.
 // (Years are checked with the numbers.)
 func (c *checker) dates(name string, t text) {
+	c.idx.dates()
 	for _, m := range letterWords(t.norm) {
 		w := t.norm[m[0]:m[1]]
 		lw := strings.ToLower(w)
@@ -585,7 +690,7 @@ func (c *checker) quotes(name string, t text) {
 		if len(words(q)) == 0 {
 			continue
 		}
-		if !strings.Contains(c.idx.words, wordString(q)) {
+		if !c.idx.hasPhrase(q) {
 			c.add(Flag{name, KindQuote, t.span(m[0], m[1]), "Quoted words not found verbatim in the source."})
 		}
 	}
@@ -692,7 +797,7 @@ func (c *checker) names(name string, t text) {
 				// noun may be) unless a reporting verb follows it: "Ramanathan said …".
 				speaker := len(group) == 1 && j < len(toks) && reportingVerbs[strings.ToLower(toks[j].word)] &&
 					!sentenceStarters[lw] && !groupNoun(lw)
-				if tk.initial && k == 0 && !speaker && (len(group) == 1 || sentenceStarters[lw] || c.idx.common[lw] || german) {
+				if tk.initial && k == 0 && !speaker && (len(group) == 1 || sentenceStarters[lw] || c.idx.isCommon(lw) || german) {
 					continue
 				}
 				if german && !speaker && (len(group) == 1 || k > 0 && germanDeterminers[strings.ToLower(group[k-1].word)] ||
@@ -782,6 +887,7 @@ func trimPossessive(w string) string {
 // possessive, hyphenated parts, and a shared stem with a capitalised source word
 // ("British" for "Britain").
 func (idx *index) hasWord(w string) bool {
+	idx.wordIndex()
 	if idx.wordSet[w] || idx.wordSet[strings.TrimSuffix(w, "s")] || idx.wordSet[w+"s"] {
 		return true
 	}
@@ -797,10 +903,10 @@ func (idx *index) hasWord(w string) bool {
 		}
 	}
 	n := utf8.RuneCountInString(w)
-	return n >= 6 && n-3 <= maxStem && idx.capStems[prefix(w, max(4, n-3))]
+	return n >= 6 && n-3 <= maxStem && idx.hasStem(prefix(w, max(4, n-3)))
 }
 
-// maxStem bounds the stems kept per capitalised source word; names are shorter.
+// maxStem bounds the stems hasWord looks up; names are shorter.
 const maxStem = 24
 
 // expands reports whether the source spells out acronym (lower case) as words whose
@@ -810,6 +916,7 @@ func (idx *index) expands(acronym string) bool {
 	if len(letters) < 2 || len(letters) > 8 {
 		return false
 	}
+	idx.wordIndex()
 	for i := range idx.wordList {
 		k, j := 0, i
 		for j < len(idx.wordList) && k < len(letters) {
@@ -844,6 +951,7 @@ var demonyms = map[string][]string{
 }
 
 func (idx *index) hasDemonym(w string) bool {
+	idx.wordIndex()
 	for _, place := range demonyms[w] {
 		if idx.wordSet[place] {
 			return true
@@ -951,7 +1059,8 @@ func (idx *index) hedges(phrase string) bool {
 	if !ok {
 		return false
 	}
-	for w := range idx.wordSet {
+	idx.wordIndex()
+	for _, w := range idx.wordList {
 		if strings.HasPrefix(w, stem) {
 			return true
 		}

@@ -45,11 +45,14 @@ type injectionPattern struct {
 // Each becomes a flag of kind "injection" on section "source", so the reviewer checks
 // the draft follows the article and not the injected text.
 func InjectionFlags(src Source) []Flag {
-	return injectionFlags(src, true)
+	return injectionFlags(sourceText(src), true)
 }
 
-func injectionFlags(src Source, prefilter bool) []Flag {
-	all := src.Title + "\n" + src.Byline + "\n" + src.Text
+// sourceText is the text of src the checks search: title, byline and text.
+func sourceText(src Source) string { return src.Title + "\n" + src.Byline + "\n" + src.Text }
+
+// injectionFlags is InjectionFlags on sourceText(src), with or without the prefilter.
+func injectionFlags(all string, prefilter bool) []Flag {
 	var flags []Flag
 	seen := map[string]bool{}
 	folded, ok := foldForNeeds(all)

@@ -133,7 +133,7 @@ func TestInjectionNeeds(t *testing.T) {
 	for _, text := range texts {
 		for _, v := range []string{text, strings.ToUpper(text), strings.ReplaceAll(text, " ", " \t\n ")} {
 			src := Source{Title: "Council approves road budget", Text: v}
-			fast, slow := InjectionFlags(src), injectionFlags(src, false)
+			fast, slow := InjectionFlags(src), injectionFlags(sourceText(src), false)
 			if !reflect.DeepEqual(fast, slow) {
 				t.Fatalf("with the prefilter %s, without %s, for %q", describe(fast), describe(slow), v)
 			}

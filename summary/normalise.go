@@ -19,7 +19,17 @@ type text struct {
 // normalise applies NFKC, unifies quotation marks and dashes, drops soft hyphens and
 // zero-width characters, and turns any white space into a plain space.
 func normalise(s string) text {
-	t := text{orig: s, offs: make([]int, 0, len(s)+1)}
+	offs := make([]int, 0, len(s)+1)
+	norm := normaliseInto(s, &offs)
+	return text{orig: s, norm: norm, offs: offs}
+}
+
+// normaliseText is normalise(s).norm, without the map back to s.
+func normaliseText(s string) string { return normaliseInto(s, nil) }
+
+// normaliseInto returns the normalised s and, unless offs is nil, appends to *offs where
+// each of its bytes came from.
+func normaliseInto(s string, offs *[]int) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	for i, r := range s {
@@ -31,7 +41,9 @@ func normalise(s string) text {
 			case '\t', '\n', '\v', '\f', '\r':
 				c = ' '
 			}
-			t.offs = append(t.offs, i)
+			if offs != nil {
+				*offs = append(*offs, i)
+			}
 			b.WriteByte(c)
 			continue
 		}
@@ -52,14 +64,17 @@ func normalise(s string) text {
 		default:
 			rep = norm.NFKC.String(string(r))
 		}
-		for range len(rep) {
-			t.offs = append(t.offs, i)
+		if offs != nil {
+			for range len(rep) {
+				*offs = append(*offs, i)
+			}
 		}
 		b.WriteString(rep)
 	}
-	t.offs = append(t.offs, len(s))
-	t.norm = b.String()
-	return t
+	if offs != nil {
+		*offs = append(*offs, len(s))
+	}
+	return b.String()
 }
 
 // span returns the original text behind norm[start:end].
@@ -83,11 +98,27 @@ func (t *text) mask(start, end int) {
 
 // words returns the lower-case words of s: runs of letters, marks and digits.
 func words(s string) []string {
-	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && !unicode.IsMark(r)
-	})
+	return strings.FieldsFunc(strings.ToLower(s), notLetterDigitMark)
 }
 
 // wordString joins the words of s with single spaces, padded with one space each side,
 // for whole-word substring matching.
 func wordString(s string) string { return " " + strings.Join(words(s), " ") + " " }
+
+// appendLower appends strings.ToLower(s) to b.
+func appendLower(b []byte, s string) []byte {
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			b = append(b, c)
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		b = utf8.AppendRune(b, unicode.ToLower(r))
+		i += size
+	}
+	return b
+}

@@ -68,3 +68,20 @@ func TestNormaliseKeepsItsOutput(t *testing.T) {
 		}
 	}
 }
+
+func TestAppendLower(t *testing.T) {
+	texts := []string{"", "abc", "ABC Def", "İstanbul ẞ Ⱥ \u212a \u017f ÀÉÎ", "\xff\xfeA", "a\uFFFDB", "ΣΑΣ Привет"}
+	rng := rand.New(rand.NewPCG(7, 8))
+	for range 2000 {
+		b := make([]byte, rng.IntN(16))
+		for i := range b {
+			b[i] = byte(rng.IntN(256))
+		}
+		texts = append(texts, string(b), string([]rune{rune(rng.IntN(0x2000)), rune(rng.IntN(0x11000))}))
+	}
+	for _, s := range texts {
+		if got, want := string(appendLower([]byte("x"), s)), "x"+strings.ToLower(s); got != want {
+			t.Fatalf("appendLower(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
