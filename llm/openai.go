@@ -289,10 +289,11 @@ func (o *OpenAI) writeWithin(ctx context.Context, in prompts.Input, st *state, t
 // budget is the most article tokens one request may carry: the configured budget, and
 // what the context leaves after the prompt and the answer.
 func (o *OpenAI) budget(in prompts.Input) int {
-	sys, user := prompts.Render(prompts.Input{Title: in.Title, Byline: in.Byline, SiteName: in.SiteName,
-		Language: in.Language, Instructions: in.Instructions})
-	overhead := len(sys) + len(user) + 50 // at most this many tokens
+	bare := prompts.Input{Title: in.Title, Byline: in.Byline, SiteName: in.SiteName,
+		Language: in.Language, Instructions: in.Instructions}
+	overhead := prompts.Size(bare) + 50 // at most this many tokens
 	if o.cfg.ContextTokens-overhead-2*o.cfg.MaxOutputTokens < o.cfg.InputBudget {
+		sys, user := prompts.Render(bare)
 		overhead = CountTokens(sys) + CountTokens(user) + 50
 	}
 	room := o.cfg.ContextTokens - overhead - 2*o.cfg.MaxOutputTokens
@@ -475,8 +476,10 @@ func (o *OpenAI) complete(ctx context.Context, msgs []openai.ChatCompletionMessa
 					"The model provider read only %d of about %d prompt tokens: its context is smaller than configured.",
 					resp.Usage.PromptTokens, sent), nil)
 			}
-			o.log.DebugContext(ctx, "model answered", "model", resp.Model, "duration", time.Since(start),
-				"prompt_tokens", resp.Usage.PromptTokens, "completion_tokens", resp.Usage.CompletionTokens)
+			if o.log.Enabled(ctx, slog.LevelDebug) { // boxing the attributes costs allocations
+				o.log.DebugContext(ctx, "model answered", "model", resp.Model, "duration", time.Since(start),
+					"prompt_tokens", resp.Usage.PromptTokens, "completion_tokens", resp.Usage.CompletionTokens)
+			}
 			return resp, nil
 		}
 		e := o.classify(ctx, err, resp.Header())

@@ -23,32 +23,46 @@ var errNoJSON = errors.New("no JSON object in the answer")
 // fences, a "json" prefix and prose around the object, and accepts common alternative
 // field names ("bullets", "whyItMatters") and key points given as one string of lines.
 func parseOutput(content string) (prompts.Output, error) {
-	s := thinkRe.ReplaceAllString(content, "")
-	if loc := openThinkRe.FindStringIndex(s); loc != nil {
-		s = s[:loc[0]] // an unterminated thought: nothing after it is the answer
+	s := content
+	if strings.IndexByte(s, '<') >= 0 { // both patterns start with one
+		s = thinkRe.ReplaceAllString(s, "")
+		if loc := openThinkRe.FindStringIndex(s); loc != nil {
+			s = s[:loc[0]] // an unterminated thought: nothing after it is the answer
+		}
 	}
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return prompts.Output{}, errors.New("the answer is empty")
 	}
-	candidates := []string{s}
-	for _, m := range fenceRe.FindAllStringSubmatch(s, -1) {
-		candidates = append(candidates, m[1])
-	}
-	candidates = append(candidates, objects(s)...)
+	// The candidates, in order: the whole answer, the insides of code fences, the
+	// balanced objects. Most answers are the first, so the others are looked for only
+	// when it fails.
 	var firstErr error
-	for _, c := range candidates {
+	try := func(c string) (prompts.Output, bool) {
 		c = strings.TrimSpace(c)
 		c = strings.TrimSpace(strings.TrimPrefix(c, "json"))
 		if !strings.HasPrefix(c, "{") {
-			continue
+			return prompts.Output{}, false
 		}
 		out, err := decodeOutput(c)
-		if err == nil {
-			return out, nil
-		}
-		if firstErr == nil {
+		if err != nil && firstErr == nil {
 			firstErr = err
+		}
+		return out, err == nil
+	}
+	if out, ok := try(s); ok {
+		return out, nil
+	}
+	if strings.Contains(s, "```") {
+		for _, m := range fenceRe.FindAllStringSubmatch(s, -1) {
+			if out, ok := try(m[1]); ok {
+				return out, nil
+			}
+		}
+	}
+	for _, c := range objects(s) {
+		if out, ok := try(c); ok {
+			return out, nil
 		}
 	}
 	if firstErr != nil {
