@@ -1,7 +1,9 @@
 package summary
 
 import (
+	"cmp"
 	"fmt"
+	"iter"
 	"regexp"
 	"slices"
 	"strings"
@@ -88,11 +90,11 @@ func prepare(src Source) prepared {
 }
 
 func (p prepared) check(s Summary) []Flag {
-	c := &checker{idx: p.idx, seen: map[string]bool{}, flags: []Flag{}}
+	c := &checker{idx: p.idx, flags: []Flag{}}
 	for _, sec := range sections(s) {
 		flags, ok := p.sections[sec]
 		if !ok {
-			sc := &checker{idx: p.idx, seen: map[string]bool{}}
+			sc := &checker{idx: p.idx}
 			sc.section(sec)
 			flags = sc.flags
 			p.sections[sec] = flags
@@ -115,7 +117,7 @@ func (p prepared) check(s Summary) []Flag {
 
 type checker struct {
 	idx   *index
-	seen  map[string]bool
+	seen  map[string]bool // made by the first add
 	flags []Flag
 }
 
@@ -126,6 +128,9 @@ func (c *checker) add(f Flag) {
 	}
 	if f.Text == "" || c.seen[key] {
 		return
+	}
+	if c.seen == nil {
+		c.seen = map[string]bool{}
 	}
 	c.seen[key] = true
 	c.flags = append(c.flags, f)
@@ -542,26 +547,33 @@ var (
 // dates flags month names, weekdays and relative dates that the source does not use.
 // (Years are checked with the numbers.)
 func (c *checker) dates(name string, t text) {
-	c.idx.dates()
-	for _, m := range letterWords(t.norm) {
-		w := t.norm[m[0]:m[1]]
-		lw := strings.ToLower(w)
+	var buf [64]byte
+	for start, end := range letterWordSpans(t.norm) {
+		w := t.norm[start:end]
+		lb := appendLower(buf[:0], w)
+		if len(lb) < minDateWord || len(lb) > maxDateWord {
+			continue
+		}
+		lw := string(lb) // short and kept on the stack
 		if mo, ok := monthNames[lw]; ok {
 			// "may" and "mar" lower case are words, not months; months are capitalised
 			// in English and German, and "mars" is a planet too.
 			if r, _ := utf8.DecodeRuneInString(w); !unicode.IsUpper(r) && (lw == "may" || lw == "mar" || lw == "mars" || len(lw) <= 3) {
 				continue
 			}
-			if lw == "may" && !c.idx.months[mo] && !followedByDateish(t.norm[m[1]:]) && !precededByDateish(t.norm[:m[0]]) {
+			c.idx.dates()
+			if lw == "may" && !c.idx.months[mo] && !followedByDateish(t.norm[end:]) && !precededByDateish(t.norm[:start]) {
 				continue // sentence-initial "May" is usually the verb
 			}
 			if !c.idx.months[mo] {
-				c.add(Flag{name, KindDate, t.span(m[0], m[1]), "Month not in the source."})
+				c.add(Flag{name, KindDate, t.span(start, end), "Month not in the source."})
 			}
 			continue
 		}
-		if d, ok := weekdayNames[lw]; ok && !c.idx.weekdays[d] {
-			c.add(Flag{name, KindDate, t.span(m[0], m[1]), "Day not in the source."})
+		if d, ok := weekdayNames[lw]; ok {
+			if c.idx.dates(); !c.idx.weekdays[d] {
+				c.add(Flag{name, KindDate, t.span(start, end), "Day not in the source."})
+			}
 		}
 	}
 	if !mayHoldRelative(t.norm) {
@@ -613,40 +625,50 @@ func mayHoldRelative(s string) bool {
 	return false
 }
 
-// letterWords is dateWordRe.FindAllStringIndex(s, -1) without the regexp: runs of
-// letters, each shortened from its end until \b (which only ASCII letters and digits count
-// as word characters) holds after it.
+// letterWords is dateWordRe.FindAllStringIndex(s, -1), collected from letterWordSpans.
 func letterWords(s string) [][]int {
 	var out [][]int
-	for p := 0; p < len(s); {
-		r, size := utf8.DecodeRuneInString(s[p:])
-		if !unicode.IsLetter(r) || !boundary(s, p) {
-			p += size
-			continue
-		}
-		var ends []int // rune ends within the run of letters
-		q := p
-		for q < len(s) {
-			r, n := utf8.DecodeRuneInString(s[q:])
-			if !unicode.IsLetter(r) {
-				break
-			}
-			q += n
-			ends = append(ends, q)
-		}
-		matched := false
-		for k := len(ends) - 1; k >= 0; k-- {
-			if boundary(s, ends[k]) {
-				out = append(out, []int{p, ends[k]})
-				p, matched = ends[k], true
-				break
-			}
-		}
-		if !matched {
-			p += size
-		}
+	for start, end := range letterWordSpans(s) {
+		out = append(out, []int{start, end})
 	}
 	return out
+}
+
+// letterWordSpans yields the start and end of each match of dateWordRe in s, without the
+// regexp: runs of letters, each shortened from its end until \b (which only ASCII letters
+// and digits count as word characters) holds after it.
+func letterWordSpans(s string) iter.Seq2[int, int] {
+	return func(yield func(int, int) bool) {
+		for p := 0; p < len(s); {
+			r, size := utf8.DecodeRuneInString(s[p:])
+			if !unicode.IsLetter(r) || !boundary(s, p) {
+				p += size
+				continue
+			}
+			q := p + size
+			for q < len(s) {
+				r, n := utf8.DecodeRuneInString(s[q:])
+				if !unicode.IsLetter(r) {
+					break
+				}
+				q += n
+			}
+			// Back off rune by rune: letters are whole runes, so decoding backwards
+			// finds the ends decoding forwards did.
+			for q > p && !boundary(s, q) {
+				_, n := utf8.DecodeLastRuneInString(s[p:q])
+				q -= n
+			}
+			if q == p {
+				p += size
+				continue
+			}
+			if !yield(p, q) {
+				return
+			}
+			p = q
+		}
+	}
 }
 
 func followedByDateish(s string) bool {
@@ -676,13 +698,18 @@ var (
 // quotes flags quoted words that the source does not have verbatim (punctuation and
 // case aside).
 func (c *checker) quotes(name string, t text) {
+	// Each regexp needs its quotation mark twice; most sections have none.
 	var found [][]int
-	for _, m := range doubleQuoteRe.FindAllStringSubmatchIndex(t.norm, -1) {
-		found = append(found, []int{m[0], m[1], m[2], m[3]})
+	if strings.Count(t.norm, `"`) >= 2 {
+		for _, m := range doubleQuoteRe.FindAllStringSubmatchIndex(t.norm, -1) {
+			found = append(found, []int{m[0], m[1], m[2], m[3]})
+		}
 	}
-	for _, m := range singleQuoteRe.FindAllStringSubmatchIndex(t.norm, -1) {
-		if len(words(t.norm[m[2]:m[3]])) >= 2 {
-			found = append(found, []int{m[2] - 1, m[3] + 1, m[2], m[3]})
+	if strings.Count(t.norm, "'") >= 2 {
+		for _, m := range singleQuoteRe.FindAllStringSubmatchIndex(t.norm, -1) {
+			if len(words(t.norm[m[2]:m[3]])) >= 2 {
+				found = append(found, []int{m[2] - 1, m[3] + 1, m[2], m[3]})
+			}
 		}
 	}
 	for _, m := range found {
@@ -730,6 +757,33 @@ func init() {
 
 var nameWordRe = regexp.MustCompile(`[\p{L}\p{N}][\p{L}\p{M}\p{N}'\-]*`)
 
+// nameWordSpans yields the start and end of each match of nameWordRe in s, without the
+// regexp: a letter or number, then the longest run of letters, marks, numbers,
+// apostrophes and hyphens.
+func nameWordSpans(s string) iter.Seq2[int, int] {
+	return func(yield func(int, int) bool) {
+		for p := 0; p < len(s); {
+			r, size := utf8.DecodeRuneInString(s[p:])
+			if !unicode.IsLetter(r) && !unicode.IsNumber(r) {
+				p += size
+				continue
+			}
+			q := p + size
+			for q < len(s) {
+				r, n := utf8.DecodeRuneInString(s[q:])
+				if !unicode.IsLetter(r) && !unicode.IsMark(r) && !unicode.IsNumber(r) && r != '\'' && r != '-' {
+					break
+				}
+				q += n
+			}
+			if !yield(p, q) {
+				return
+			}
+			p = q
+		}
+	}
+}
+
 // names flags capitalised names and acronyms that the source lacks.
 func (c *checker) names(name string, t text) {
 	type tok struct {
@@ -739,16 +793,16 @@ func (c *checker) names(name string, t text) {
 		initial    bool
 	}
 	var toks []tok
-	for _, m := range nameWordRe.FindAllStringIndex(t.norm, -1) {
-		w := strings.TrimRight(t.norm[m[0]:m[1]], "'-")
-		tk := tok{start: m[0], end: m[0] + len(w), word: w}
+	for start, end := range nameWordSpans(t.norm) {
+		w := strings.TrimRight(t.norm[start:end], "'-")
+		tk := tok{start: start, end: start + len(w), word: w}
 		for _, r := range w {
 			if unicode.IsUpper(r) {
 				tk.cap = true
 				break
 			}
 		}
-		before := strings.TrimRight(t.norm[:m[0]], " ")
+		before := strings.TrimRight(t.norm[:start], " ")
 		last, _ := utf8.DecodeLastRuneInString(before)
 		tk.initial = before == "" || strings.ContainsRune(".!?:;\"(•-", last)
 		toks = append(toks, tk)
@@ -975,11 +1029,26 @@ var speculation = []string{
 
 // speculationByLength is speculation with the longest phrases first, so that "will
 // probably" is found before "probably".
-var speculationByLength = func() []string {
+var speculationByLength = newPhraseList(func() []string {
 	out := slices.Clone(speculation)
 	slices.SortStableFunc(out, func(a, b string) int { return len(b) - len(a) })
 	return out
-}()
+}())
+
+// phraseList is a list of phrases (lower case, starting with an ASCII letter) in the order
+// findPhrases takes them, indexed by their first byte.
+type phraseList struct {
+	phrases []string
+	byFirst [256][]int // positions in phrases
+}
+
+func newPhraseList(phrases []string) *phraseList {
+	pl := &phraseList{phrases: phrases}
+	for i, p := range phrases {
+		pl.byFirst[p[0]] = append(pl.byFirst[p[0]], i)
+	}
+	return pl
+}
 
 // asciiLower lowers A-Z only, so byte offsets stay those of s.
 func asciiLower(s string) string {
@@ -992,31 +1061,45 @@ func asciiLower(s string) string {
 	return string(b)
 }
 
-// findPhrases returns the spans of phrases (lower case) in s as whole words, longest
-// phrases first and without overlaps. It is a plain scan: a regexp alternation of
-// seventy phrases is many times slower.
-func findPhrases(s string, phrases []string) [][2]int {
-	lower := asciiLower(s)
-	var out [][2]int
-	for _, p := range phrases {
-		for from := 0; ; {
-			i := strings.Index(lower[from:], p)
-			if i < 0 {
-				break
-			}
-			start, end := from+i, from+i+len(p)
-			from = start + 1
-			if r, _ := utf8.DecodeLastRuneInString(lower[:start]); start > 0 && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
-				continue
-			}
-			if r, _ := utf8.DecodeRuneInString(lower[end:]); end < len(lower) && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
-				continue
-			}
-			if slices.ContainsFunc(out, func(o [2]int) bool { return start < o[1] && o[0] < end }) {
-				continue
-			}
-			out = append(out, [2]int{start, end})
+// findPhrases returns the spans of the phrases of pl in s, A-Z in any case, as whole
+// words: each phrase in turn, longest first, skipping a span that overlaps one already
+// found. It is one pass over s that looks up the phrases starting with each byte: a
+// regexp alternation of seventy phrases is many times slower, and a search per phrase
+// several times.
+func findPhrases(s string, pl *phraseList) [][2]int {
+	type hit struct{ phrase, start int }
+	var hits []hit
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
 		}
+		for _, k := range pl.byFirst[c] {
+			p := pl.phrases[k]
+			if !hasFold(s, i, p) {
+				continue
+			}
+			end := i + len(p)
+			if r, _ := utf8.DecodeLastRuneInString(s[:i]); i > 0 && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
+				continue
+			}
+			if r, _ := utf8.DecodeRuneInString(s[end:]); end < len(s) && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
+				continue
+			}
+			hits = append(hits, hit{k, i})
+		}
+	}
+	if len(hits) == 0 {
+		return nil
+	}
+	slices.SortFunc(hits, func(a, b hit) int { return cmp.Or(a.phrase-b.phrase, a.start-b.start) })
+	var out [][2]int
+	for _, h := range hits {
+		start, end := h.start, h.start+len(pl.phrases[h.phrase])
+		if slices.ContainsFunc(out, func(o [2]int) bool { return start < o[1] && o[0] < end }) {
+			continue
+		}
+		out = append(out, [2]int{start, end})
 	}
 	slices.SortFunc(out, func(a, b [2]int) int { return a[0] - b[0] })
 	return out

@@ -1,6 +1,7 @@
 package summary
 
 import (
+	"iter"
 	"math/rand/v2"
 	"reflect"
 	"regexp"
@@ -223,10 +224,21 @@ func TestEndsApproximate(t *testing.T) {
 	}
 }
 
-// TestLetterWords holds letterWords to dateWordRe on the corpora and on words that mix
-// ASCII and other letters, where \b is not where the word ends.
-func TestLetterWords(t *testing.T) {
-	texts := []string{"", "a", "é", "café", "über alles", "naïve façade", "x1y", "ab_c", "日本語 text", "Ünïcode9 z", "\xffab\xff", "é1", "1é", "_é_"}
+// collectSpans collects the spans an iterator yields as FindAllStringIndex returns them.
+func collectSpans(spans iter.Seq2[int, int]) [][]int {
+	var out [][]int
+	for start, end := range spans {
+		out = append(out, []int{start, end})
+	}
+	return out
+}
+
+// TestWordScanners holds letterWords to dateWordRe and nameWordSpans to nameWordRe on the
+// corpora and on words that mix ASCII and other letters, marks, numbers and punctuation,
+// where \b is not where the word ends.
+func TestWordScanners(t *testing.T) {
+	texts := []string{"", "a", "é", "café", "über alles", "naïve façade", "x1y", "ab_c", "日本語 text", "Ünïcode9 z", "\xffab\xff", "é1", "1é", "_é_",
+		"O'Brien's well-known co-op", "-'a", "½ and ²", "e\u0301t\u0301", "\u0301a", "٣٤ and Ⅻ"}
 	cases, err := Corpus()
 	if err != nil {
 		t.Fatal(err)
@@ -235,7 +247,7 @@ func TestLetterWords(t *testing.T) {
 		texts = append(texts, c.Source().Text)
 	}
 	rng := rand.New(rand.NewPCG(3, 4))
-	pieces := []string{"a", "Z", "é", "ß", "1", "_", " ", ".", "日", "\xff", "ſ", "K", "-"}
+	pieces := []string{"a", "Z", "é", "ß", "1", "_", " ", ".", "日", "\xff", "ſ", "K", "-", "'", "\u0301", "½", "٣", "Ⅻ"}
 	for range 5000 {
 		var b strings.Builder
 		for range 1 + rng.IntN(10) {
@@ -244,12 +256,21 @@ func TestLetterWords(t *testing.T) {
 		texts = append(texts, b.String())
 	}
 	for _, s := range texts {
-		got, want := letterWords(s), dateWordRe.FindAllStringIndex(s, -1)
-		if len(got) == 0 && len(want) == 0 {
-			continue
-		}
-		if !reflect.DeepEqual(got, want) {
-			t.Fatalf("letterWords(%q) = %v, dateWordRe finds %v", s, got, want)
+		for _, sc := range []struct {
+			name string
+			got  [][]int
+			re   *regexp.Regexp
+		}{
+			{"letterWords", letterWords(s), dateWordRe},
+			{"nameWordSpans", collectSpans(nameWordSpans(s)), nameWordRe},
+		} {
+			want := sc.re.FindAllStringIndex(s, -1)
+			if len(sc.got) == 0 && len(want) == 0 {
+				continue
+			}
+			if !reflect.DeepEqual(sc.got, want) {
+				t.Fatalf("%s(%q) = %v, %s finds %v", sc.name, s, sc.got, sc.re, want)
+			}
 		}
 	}
 }

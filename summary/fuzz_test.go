@@ -20,6 +20,9 @@ func FuzzCheck(f *testing.F) {
 		if got, want := letterWords(what), dateWordRe.FindAllStringIndex(what, -1); (len(got) > 0 || len(want) > 0) && !reflect.DeepEqual(got, want) {
 			t.Fatalf("letterWords(%q) = %v, dateWordRe finds %v", what, got, want)
 		}
+		if got, want := collectSpans(nameWordSpans(what)), nameWordRe.FindAllStringIndex(what, -1); (len(got) > 0 || len(want) > 0) && !reflect.DeepEqual(got, want) {
+			t.Fatalf("nameWordSpans(%q) = %v, nameWordRe finds %v", what, got, want)
+		}
 		if !hasDigitDashDigit(text) && isoDateRe.MatchString(text) {
 			t.Fatalf("hasDigitDashDigit(%q) is false, but isoDateRe matches", text)
 		}

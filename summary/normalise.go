@@ -13,19 +13,65 @@ import (
 type text struct {
 	orig string
 	norm string
-	offs []int // offs[i] is the byte in orig where norm's byte i came from; len(norm)+1 entries
+	// offs[i] is the byte in orig where norm's byte i came from; len(norm)+1 entries. It
+	// is nil when each byte stays where it was, as in ASCII text.
+	offs []int
 }
 
 // normalise applies NFKC, unifies quotation marks and dashes, drops soft hyphens and
 // zero-width characters, and turns any white space into a plain space.
 func normalise(s string) text {
+	if ascii(s) {
+		return text{orig: s, norm: normaliseASCII(s)}
+	}
 	offs := make([]int, 0, len(s)+1)
 	norm := normaliseInto(s, &offs)
 	return text{orig: s, norm: norm, offs: offs}
 }
 
+func ascii(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// normaliseASCII is normaliseInto for ASCII s, which keeps its length; s itself when
+// nothing changes.
+func normaliseASCII(s string) string {
+	i := strings.IndexFunc(s, func(r rune) bool { return r == '`' || r == '\t' || r == '\n' || r == '\v' || r == '\f' || r == '\r' })
+	if i < 0 {
+		return s
+	}
+	b := []byte(s)
+	for ; i < len(b); i++ {
+		switch b[i] {
+		case '`':
+			b[i] = '\''
+		case '\t', '\n', '\v', '\f', '\r':
+			b[i] = ' '
+		}
+	}
+	return string(b)
+}
+
+// off is offs[i], or i when offs is nil.
+func (t text) off(i int) int {
+	if t.offs == nil {
+		return i
+	}
+	return t.offs[i]
+}
+
 // normaliseText is normalise(s).norm, without the map back to s.
-func normaliseText(s string) string { return normaliseInto(s, nil) }
+func normaliseText(s string) string {
+	if ascii(s) {
+		return normaliseASCII(s)
+	}
+	return normaliseInto(s, nil)
+}
 
 // normaliseInto returns the normalised s and, unless offs is nil, appends to *offs where
 // each of its bytes came from.
@@ -82,11 +128,11 @@ func (t text) span(start, end int) string {
 	if start < 0 || end > len(t.norm) || start >= end {
 		return ""
 	}
-	o1, o2 := t.offs[start], t.offs[end]
-	if end < len(t.norm) && t.offs[end] == t.offs[end-1] {
+	o1, o2 := t.off(start), t.off(end)
+	if end < len(t.norm) && t.off(end) == t.off(end-1) {
 		// end falls inside the expansion of one rune: take that whole rune.
-		_, size := utf8.DecodeRuneInString(t.orig[t.offs[end-1]:])
-		o2 = t.offs[end-1] + size
+		_, size := utf8.DecodeRuneInString(t.orig[t.off(end-1):])
+		o2 = t.off(end-1) + size
 	}
 	return strings.TrimSpace(t.orig[o1:o2])
 }

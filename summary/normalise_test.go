@@ -45,7 +45,7 @@ func normaliseRuneByRune(s string) text {
 }
 
 func TestNormaliseKeepsItsOutput(t *testing.T) {
-	texts := []string{"", "plain", "a\tb\nc\vd\fe\rf g`h´i“j”k—l\u00a0m\u200bn\u00ado½p\xffq\x00r\x7fs\u2028t"}
+	texts := []string{"", "plain", "a`b\tc\nd\ve\ff\rg", "a\tb\nc\vd\fe\rf g`h´i“j”k—l\u00a0m\u200bn\u00ado½p\xffq\x00r\x7fs\u2028t"}
 	cases, err := Corpus()
 	if err != nil {
 		t.Fatal(err)
@@ -60,11 +60,22 @@ func TestNormaliseKeepsItsOutput(t *testing.T) {
 			b[i] = byte(rng.IntN(256))
 		}
 		texts = append(texts, string(b))
+		for i := range b {
+			b[i] &= 0x7f
+		}
+		texts = append(texts, string(b))
 	}
 	for _, s := range texts {
 		got, want := normalise(s), normaliseRuneByRune(s)
-		if got.norm != want.norm || !reflect.DeepEqual(got.offs, want.offs) {
-			t.Fatalf("normalise(%q) = %q %v, want %q %v", s, got.norm, got.offs, want.norm, want.offs)
+		offs := make([]int, len(got.norm)+1)
+		for i := range offs {
+			offs[i] = got.off(i)
+		}
+		if got.norm != want.norm || !reflect.DeepEqual(offs, want.offs) {
+			t.Fatalf("normalise(%q) = %q %v, want %q %v", s, got.norm, offs, want.norm, want.offs)
+		}
+		if n := normaliseText(s); n != want.norm {
+			t.Fatalf("normaliseText(%q) = %q, want %q", s, n, want.norm)
 		}
 	}
 }

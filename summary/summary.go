@@ -3,6 +3,7 @@ package summary
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode"
 )
@@ -23,7 +24,7 @@ const (
 )
 
 // KeyPointSection returns the section name of the i-th key point (0-based), "key_points[i]".
-func KeyPointSection(i int) string { return fmt.Sprintf("key_points[%d]", i) }
+func KeyPointSection(i int) string { return "key_points[" + strconv.Itoa(i) + "]" }
 
 // House-style limits, from the newsroom style anchors in the research notes.
 const (
