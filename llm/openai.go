@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
@@ -97,9 +98,12 @@ type Config struct {
 // safe for concurrent use.
 type OpenAI struct {
 	cfg     Config
-	client  *openai.Client
+	cc      openai.ClientConfig
 	limiter *Limiter
 	log     *slog.Logger
+
+	framesMu sync.Mutex
+	frames   map[int]*frame // by output-token limit
 }
 
 var _ Writer = (*OpenAI)(nil)
@@ -178,7 +182,7 @@ func NewOpenAI(cfg Config) (*OpenAI, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &OpenAI{cfg: cfg, client: openai.NewClientWithConfig(cc), limiter: lim, log: log}, nil
+	return &OpenAI{cfg: cfg, cc: cc, limiter: lim, log: log, frames: map[int]*frame{}}, nil
 }
 
 // state collects what one Write cost.
@@ -427,26 +431,10 @@ func (o *OpenAI) read(resp openai.ChatCompletionResponse) (s summary.Summary, co
 
 // complete sends one chat completion, retrying 429, 5xx and timeouts with backoff.
 func (o *OpenAI) complete(ctx context.Context, msgs []openai.ChatCompletionMessage, maxOut int, st *state) (openai.ChatCompletionResponse, error) {
-	req := openai.ChatCompletionRequest{Model: o.cfg.Model, Messages: msgs, ReasoningEffort: o.cfg.ReasoningEffort}
-	if o.cfg.TokenLimitField == MaxTokens {
-		// Deprecated by OpenAI, but the only field Ollama and llama.cpp read.
-		req.MaxTokens = maxOut //lint:ignore SA1019 see above
-	} else {
-		req.MaxCompletionTokens = maxOut
-	}
-	if o.cfg.DisableThinking {
-		req.ChatTemplateKwargs = map[string]any{"enable_thinking": false}
-	}
-	switch o.cfg.ResponseFormat {
-	case FormatJSONSchema:
-		req.ResponseFormat = &openai.ChatCompletionResponseFormat{
-			Type: openai.ChatCompletionResponseFormatTypeJSONSchema,
-			JSONSchema: &openai.ChatCompletionResponseFormatJSONSchema{
-				Name: prompts.SchemaName, Schema: prompts.Schema(), Strict: true,
-			},
-		}
-	case FormatJSONObject:
-		req.ResponseFormat = &openai.ChatCompletionResponseFormat{Type: openai.ChatCompletionResponseFormatTypeJSONObject}
+	f := o.frameFor(maxOut)
+	var body []byte
+	if f.spliced {
+		body = f.body(msgs)
 	}
 	estimate := maxOut
 	if o.limiter.LimitsTokens() {
@@ -459,7 +447,16 @@ func (o *OpenAI) complete(ctx context.Context, msgs []openai.ChatCompletionMessa
 		}
 		callCtx, cancel := context.WithTimeout(ctx, o.cfg.Timeout)
 		start := time.Now()
-		resp, err := o.client.CreateChatCompletion(callCtx, req)
+		var resp openai.ChatCompletionResponse
+		var err error
+		switch {
+		case f.err != nil:
+			err = f.err
+		case f.spliced:
+			resp, err = o.send(callCtx, f, body)
+		default:
+			resp, err = openai.NewClientWithConfig(o.cc).CreateChatCompletion(callCtx, o.request(maxOut, msgs))
+		}
 		cancel()
 		st.requests++
 		if err == nil {
