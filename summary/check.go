@@ -443,10 +443,15 @@ func (c *checker) numbers(name string, t text) {
 		if m.spelled && (strings.EqualFold(span, "one") || strings.EqualFold(span, "hundred")) {
 			continue // "one of", "no one": rarely a figure
 		}
-		var same []mention
+		// What the source numbers m matches have in common with it.
+		var same, samePct, pct, sameCur, noCur bool
 		for _, s := range c.idx.sourceNumbers() {
 			if m.matches(s) {
-				same = append(same, s)
+				same = true
+				samePct = samePct || s.pct == m.pct
+				pct = pct || s.pct != ""
+				sameCur = sameCur || s.currency == m.currency
+				noCur = noCur || s.currency == ""
 			}
 		}
 		kind, reason := KindNumber, ""
@@ -454,10 +459,10 @@ func (c *checker) numbers(name string, t text) {
 		case m.pct != "":
 			kind = KindPercentage
 			switch {
-			case len(same) == 0:
+			case !same:
 				reason = "Percentage not in the source."
-			case !slices.ContainsFunc(same, func(s mention) bool { return s.pct == m.pct }):
-				if slices.ContainsFunc(same, func(s mention) bool { return s.pct != "" }) {
+			case !samePct:
+				if pct {
 					reason = "The source gives this figure in per cent, not percentage points (or the other way round)."
 				} else {
 					reason = "The source has this number, but not as a percentage."
@@ -466,22 +471,21 @@ func (c *checker) numbers(name string, t text) {
 		case m.currency != "":
 			kind = KindCurrency
 			switch {
-			case len(same) == 0:
+			case !same:
 				reason = "Amount not in the source."
-			case slices.ContainsFunc(same, func(s mention) bool { return s.currency == m.currency }):
-			case slices.ContainsFunc(same, func(s mention) bool { return s.currency == "" }) &&
-				slices.ContainsFunc(c.idx.sourceNumbers(), func(s mention) bool { return s.currency == m.currency }):
+			case sameCur:
+			case noCur && slices.ContainsFunc(c.idx.sourceNumbers(), func(s mention) bool { return s.currency == m.currency }):
 				// The source names the currency elsewhere: "the £50m deal … the 50m contract".
 			default:
 				reason = fmt.Sprintf("The source does not give this amount in %s.", m.currency)
 			}
 		case m.year:
 			kind = KindDate
-			if len(same) == 0 {
+			if !same {
 				reason = "Year not in the source."
 			}
 		default:
-			if len(same) == 0 {
+			if !same {
 				reason = "Number not in the source."
 			}
 		}

@@ -11,11 +11,12 @@ import (
 // mention is a number found in a text, with what qualifies it.
 type mention struct {
 	start, end int
-	values     []float64 // candidate values (two when the separators are ambiguous)
-	units      []float64 // precision of each value, for rounding tolerance
-	approx     bool      // "about", "nearly" … before it: rounding is announced
-	currency   string    // ISO code, or ""
-	pct        string    // "%", "pp" or ""
+	values     [2]float64 // candidate values (two when the separators are ambiguous)
+	units      [2]float64 // precision of each value, for rounding tolerance
+	n          int        // how many of values and units there are
+	approx     bool       // "about", "nearly" … before it: rounding is announced
+	currency   string     // ISO code, or ""
+	pct        string     // "%", "pp" or ""
 	year       bool
 	spelled    bool
 }
@@ -59,7 +60,7 @@ var decimalComma = map[string]bool{"de": true, "fr": true, "es": true, "it": tru
 // numbers finds the numbers in s, reading separators as lang writes them.
 func numbers(s, lang string) []mention {
 	var out []mention
-	for _, m := range findNumbers(s) {
+	for m := range numberMatches(s) {
 		get := func(i int) string {
 			if m[2*i] < 0 {
 				return ""
@@ -78,11 +79,10 @@ func numbers(s, lang string) []mention {
 		} else if short != "" {
 			scale = scales[short]
 		}
-		vals, units := parseNumber(raw, lang)
-		men := mention{start: m[0], end: m[1], currency: cur, approx: approximate(s[:m[0]])}
-		for i, v := range vals {
-			men.values = append(men.values, v*scale)
-			men.units = append(men.units, units[i]*scale)
+		vals, units, n := parseNumber(raw, lang)
+		men := mention{start: m[0], end: m[1], currency: cur, approx: approximate(s[:m[0]]), n: n}
+		for i, v := range vals[:n] {
+			men.values[i], men.units[i] = v*scale, units[i]*scale
 		}
 		switch p := get(5); {
 		case strings.HasPrefix(p, "percentage") || strings.HasPrefix(p, "prozentpunkt"):
@@ -101,13 +101,13 @@ func numbers(s, lang string) []mention {
 		}
 		out = append(out, men)
 	}
-	for _, m := range findSpelled(s) {
-		w := strings.ToLower(s[m[2]:m[3]])
-		v := spelledValues[w]
+	var buf [16]byte // the words are ASCII and short: lowered here, looked up off the heap
+	for m := range spelledMatches(s) {
+		v := spelledValues[string(appendLower(buf[:0], s[m[2]:m[3]]))]
 		if m[4] >= 0 {
-			v *= scales[strings.ToLower(s[m[4]:m[5]])]
+			v *= scales[string(appendLower(buf[:0], s[m[4]:m[5]]))]
 		}
-		men := mention{start: m[0], end: m[1], values: []float64{v}, units: []float64{0}, spelled: true}
+		men := mention{start: m[0], end: m[1], values: [2]float64{v}, units: [2]float64{0}, n: 1, spelled: true}
 		if m[6] >= 0 {
 			men.pct = "%"
 		}
@@ -119,7 +119,7 @@ func numbers(s, lang string) []mention {
 // parseNumber reads a written number with the separators of lang ("1,500.5" in
 // English, "1.500,5" in German). When lang is unknown and the separator could mean
 // either ("1.500"), it returns both readings. unit is the precision of each reading.
-func parseNumber(raw, lang string) (vals, units []float64) {
+func parseNumber(raw, lang string) (vals, units [2]float64, n int) {
 	read := func(thousands, decimal string) (float64, float64, bool) {
 		x := raw
 		if i := strings.Index(x, thousands); i >= 0 {
@@ -128,9 +128,16 @@ func parseNumber(raw, lang string) (vals, units []float64) {
 			if j := strings.Index(x, decimal); j >= 0 {
 				intPart = x[:j]
 			}
-			for k, g := range strings.Split(intPart, thousands) {
-				if k > 0 && len(g) != 3 {
-					return 0, 0, false
+			if _, rest, ok := strings.Cut(intPart, thousands); ok {
+				for {
+					g, after, more := strings.Cut(rest, thousands)
+					if len(g) != 3 {
+						return 0, 0, false
+					}
+					if !more {
+						break
+					}
+					rest = after
 				}
 			}
 			x = strings.ReplaceAll(x, thousands, "")
@@ -156,25 +163,26 @@ func parseNumber(raw, lang string) (vals, units []float64) {
 		}
 		return v, u, true
 	}
-	order := [][2]string{{",", "."}, {".", ","}}
+	order := [2][2]string{{",", "."}, {".", ","}}
 	if decimalComma[lang] {
 		order[0], order[1] = order[1], order[0]
 	}
 	for _, o := range order {
 		if v, u, ok := read(o[0], o[1]); ok {
-			vals, units = append(vals, v), append(units, u)
+			vals[n], units[n] = v, u
+			n++
 			if lang != "" {
 				break // the language settles it
 			}
 		}
 	}
-	if len(vals) == 0 {
-		return []float64{math.NaN()}, []float64{1}
+	if n == 0 {
+		return [2]float64{math.NaN()}, [2]float64{1}, 1
 	}
-	if len(vals) == 2 && vals[0] == vals[1] {
-		vals, units = vals[:1], units[:1]
+	if n == 2 && vals[0] == vals[1] {
+		n = 1
 	}
-	return vals, units
+	return vals, units, n
 }
 
 var approxRe = regexp.MustCompile(`(?i)\b(?:about|around|nearly|almost|roughly|some|approximately|over|more than|less than|under|just over|just under|up to|circa|rund|etwa|fast|knapp|über|environ|près de|presque|plus de|unos|unas|casi|más de|circa|quasi|oltre)\s*$`)
@@ -190,10 +198,26 @@ func approximate(before string) bool {
 // approxWords are approxRe's phrases.
 var approxWords = strings.Split("about|around|nearly|almost|roughly|some|approximately|over|more than|less than|under|just over|just under|up to|circa|rund|etwa|fast|knapp|über|environ|près de|presque|plus de|unos|unas|casi|más de|circa|quasi|oltre", "|")
 
+// approxEnds marks the last letters of approxWords.
+var approxEnds = func() (t [256]bool) {
+	for _, w := range approxWords {
+		t[w[len(w)-1]] = true
+	}
+	return t
+}()
+
 // endsApproximate is approxRe.MatchString(s) without the regexp (it ran once per number):
 // s ends with one of approxWords in any case, then only white space, with \b before it.
 func endsApproximate(s string) bool {
 	u := strings.TrimRight(s, "\t\n\f\r ")
+	if u == "" {
+		return false
+	}
+	// Most numbers follow no phrase: an ASCII last byte must be, in either case, the last
+	// letter of one. (Other runes, such as the Kelvin sign, can fold to it.)
+	if c := u[len(u)-1]; c < utf8.RuneSelf && !approxEnds[c|0x20] {
+		return false
+	}
 	for _, w := range approxWords {
 		n := utf8.RuneCountInString(w)
 		q := len(u)
@@ -216,9 +240,9 @@ func endsApproximate(s string) bool {
 // and for numbers announced as rounded ("about 40%"); or within half a percent for large
 // numbers.
 func (m mention) matches(s mention) bool {
-	for i, v := range m.values {
+	for i, v := range m.values[:m.n] {
 		unit := m.units[i]
-		for _, w := range s.values {
+		for _, w := range s.values[:s.n] {
 			if v == w || math.Abs(v-w) <= 1e-9*math.Abs(v) {
 				return true
 			}

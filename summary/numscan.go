@@ -1,6 +1,7 @@
 package summary
 
 import (
+	"iter"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -12,22 +13,37 @@ import (
 // letters that case-fold to ASCII ones (the Kelvin sign and the long s) goes to the regexp.
 // TestFindBySentence, TestFindBySentenceGenerated and FuzzCheck hold it to the regexp.
 func findNumbers(s string) [][]int {
-	if strings.ContainsRune(s, '\u212a') || strings.ContainsRune(s, '\u017f') {
-		return numRe.FindAllStringSubmatchIndex(s, -1)
-	}
 	var out [][]int
-	for p := 0; p < len(s); {
-		if numberStart[s[p]] {
-			if m, ok := numberAt(s, p); ok {
-				out = append(out, m)
+	for m := range numberMatches(s) {
+		out = append(out, slices.Clone(m))
+	}
+	return out
+}
+
+// numberMatches yields what findNumbers returns, one match at a time in one reused slice.
+func numberMatches(s string) iter.Seq[[]int] {
+	return func(yield func([]int) bool) {
+		if strings.ContainsRune(s, '\u212a') || strings.ContainsRune(s, '\u017f') {
+			for _, m := range numRe.FindAllStringSubmatchIndex(s, -1) {
+				if !yield(m) {
+					return
+				}
+			}
+			return
+		}
+		m := make([]int, 14)
+		for p := 0; p < len(s); {
+			if numberStart[s[p]] && numberAt(s, p, m) {
+				if !yield(m) {
+					return
+				}
 				p = m[1]
 				continue
 			}
+			_, size := utf8.DecodeRuneInString(s[p:])
+			p += size
 		}
-		_, size := utf8.DecodeRuneInString(s[p:])
-		p += size
 	}
-	return out
 }
 
 var (
@@ -55,13 +71,12 @@ var numberStart = func() (t [256]bool) {
 	return t
 }()
 
-// numberAt matches numRe at p, as the regexp would try it there.
-func numberAt(s string, p int) ([]int, bool) {
+// numberAt matches numRe at p, as the regexp would try it there, and fills m (14 ints)
+// with the submatch indexes.
+func numberAt(s string, p int, m []int) bool {
 	if !isDigit(s[p]) && !prefixAt(s, p) {
-		return nil, false
+		return false
 	}
-	var groups [14]int
-	m := groups[:]
 	for i := range m {
 		m[i] = -1
 	}
@@ -77,13 +92,13 @@ func numberAt(s string, p int) ([]int, bool) {
 	for _, sym := range prefixSymbols {
 		if hasFold(s, p, sym) && try(p+len(sym)) {
 			m[0], m[2], m[3] = p, p, p+len(sym)
-			return slices.Clone(m), true
+			return true
 		}
 	}
 	for _, sign := range currencySigns {
 		if strings.HasPrefix(s[p:], sign) && try(p+len(sign)) {
 			m[0], m[2], m[3] = p, p, p+len(sign)
-			return slices.Clone(m), true
+			return true
 		}
 	}
 	if boundary(s, p) {
@@ -91,7 +106,7 @@ func numberAt(s string, p int) ([]int, bool) {
 			if hasFold(s, p, code) && boundary(s, p+3) {
 				if try(p + 3) {
 					m[0], m[2], m[3] = p, p, p+3
-					return slices.Clone(m), true
+					return true
 				}
 				break // the codes differ in their first three letters
 			}
@@ -99,9 +114,9 @@ func numberAt(s string, p int) ([]int, bool) {
 	}
 	if numberRest(s, p, m) {
 		m[0] = p
-		return slices.Clone(m), true
+		return true
 	}
-	return nil, false
+	return false
 }
 
 // prefixAt reports whether one of numRe's currency prefixes starts at p: a sign, a
@@ -354,31 +369,56 @@ var spelledScales = []string{"thousand", "million", "billion", "trillion"}
 // that follows the regexp's alternatives in order. A text holding the long s (which
 // case-folds to s) goes to the regexp.
 func findSpelled(s string) [][]int {
-	if strings.ContainsRune(s, '\u017f') {
-		return spelledRe.FindAllStringSubmatchIndex(s, -1)
-	}
 	var out [][]int
-	for p := 0; p < len(s); p++ {
-		if !isASCIIWord(s[p]) || !boundary(s, p) {
-			continue
-		}
-		if m := spelledAt(s, p); m != nil {
-			out = append(out, m)
-			p = m[1] - 1
-		}
+	for m := range spelledMatches(s) {
+		out = append(out, slices.Clone(m))
 	}
 	return out
 }
 
-// spelledAt matches spelledRe at p: a number word, then (?:\s(scale))? and \b, then
-// (?:\s?(%|per\s?cent\b|percent\b))?.
-func spelledAt(s string, p int) []int {
+// spelledMatches yields what findSpelled returns, one match at a time in one reused slice.
+func spelledMatches(s string) iter.Seq[[]int] {
+	return func(yield func([]int) bool) {
+		if strings.ContainsRune(s, '\u017f') {
+			for _, m := range spelledRe.FindAllStringSubmatchIndex(s, -1) {
+				if !yield(m) {
+					return
+				}
+			}
+			return
+		}
+		m := make([]int, 8)
+		for p := 0; p < len(s); p++ {
+			if !isASCIIWord(s[p]) || len(spelledByFirst[s[p]|0x20]) == 0 || !boundary(s, p) {
+				continue
+			}
+			if spelledAt(s, p, m) {
+				if !yield(m) {
+					return
+				}
+				p = m[1] - 1
+			}
+		}
+	}
+}
+
+// spelledByFirst lists spelledAlternatives by their first letter, in their order.
+var spelledByFirst = func() (t [256][]string) {
 	for _, w := range spelledAlternatives {
+		t[w[0]] = append(t[w[0]], w)
+	}
+	return t
+}()
+
+// spelledAt matches spelledRe at p, filling m (8 ints) with the submatch indexes: a number
+// word, then (?:\s(scale))? and \b, then (?:\s?(%|per\s?cent\b|percent\b))?.
+func spelledAt(s string, p int, m []int) bool {
+	for _, w := range spelledByFirst[s[p]|0x20] {
 		if !hasFold(s, p, w) {
 			continue
 		}
 		e := p + len(w)
-		m := []int{p, -1, p, e, -1, -1, -1, -1}
+		m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7] = p, -1, p, e, -1, -1, -1, -1
 		end := -1
 		if e < len(s) && isRESpace(s[e]) {
 			for _, sc := range spelledScales {
@@ -401,7 +441,7 @@ func spelledAt(s string, p int) []int {
 			}
 		}
 		m[1] = end
-		return m
+		return true
 	}
-	return nil
+	return false
 }

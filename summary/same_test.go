@@ -2,6 +2,7 @@ package summary
 
 import (
 	"encoding/json"
+	"math"
 	"math/rand/v2"
 	"os"
 	"reflect"
@@ -170,3 +171,46 @@ func FuzzCheckMatchesOld(f *testing.F) {
 		sameCheck(t, s, Source{Text: text + " " + kp})
 	})
 }
+
+// TestPartsMatchOld holds the rewritten helpers behind Check to their old selves, where a
+// difference could hide behind a flag that looks the same: the numbers and what qualifies
+// them, and the hedging phrases found.
+func TestPartsMatchOld(t *testing.T) {
+	sources, drafts := sameTexts(t)
+	var texts []string
+	for _, src := range sources {
+		texts = append(texts, src.Title, src.Text)
+	}
+	for _, d := range drafts {
+		texts = append(texts, d.KeyPoints...)
+		texts = append(texts, d.WhyItMatters, d.WhatItMeansForYou)
+	}
+	rng := rand.New(rand.NewPCG(9, 10))
+	for range 3000 {
+		texts = append(texts, mix(rng, texts, 1+rng.IntN(8)))
+	}
+	for _, s := range texts {
+		for _, lang := range []string{"", "en", "de"} {
+			got, want := numbers(s, lang), oldnumbers(s, lang)
+			if len(got) != len(want) {
+				t.Fatalf("numbers(%q, %q) found %d, was %d", s, lang, len(got), len(want))
+			}
+			for i, g := range got {
+				w := want[i]
+				same := g.start == w.start && g.end == w.end && g.approx == w.approx && g.currency == w.currency &&
+					g.pct == w.pct && g.year == w.year && g.spelled == w.spelled && g.n == len(w.values) && g.n == len(w.units)
+				for k := 0; same && k < g.n; k++ {
+					same = sameFloat(g.values[k], w.values[k]) && sameFloat(g.units[k], w.units[k])
+				}
+				if !same {
+					t.Fatalf("numbers(%q, %q)[%d] = %+v, was %+v", s, lang, i, g, w)
+				}
+			}
+		}
+		if got, want := findPhrases(s, speculationByLength), oldfindPhrases(s, oldspeculationByLength); !reflect.DeepEqual(got, want) {
+			t.Fatalf("findPhrases(%q) = %v, was %v", s, got, want)
+		}
+	}
+}
+
+func sameFloat(a, b float64) bool { return a == b || math.IsNaN(a) && math.IsNaN(b) }
