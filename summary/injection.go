@@ -3,8 +3,10 @@ package summary
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // injectionPatterns are the shapes of instructions aimed at a model rather than at
@@ -54,21 +56,26 @@ func sourceText(src Source) string { return src.Title + "\n" + src.Byline + "\n"
 // injectionFlags is InjectionFlags on sourceText(src), with or without the prefilter.
 func injectionFlags(all string, prefilter bool) []Flag {
 	var flags []Flag
-	seen := map[string]bool{}
-	folded, ok := foldForNeeds(all)
-	prefilter = prefilter && ok
-	var starts wordStarts
+	var seen map[string]bool
+	var found []bool
 	if prefilter {
-		starts = newWordStarts(folded)
+		var folded string
+		folded, prefilter = foldForNeeds(all)
+		if prefilter {
+			found = needs.find(folded)
+		}
 	}
-	for _, p := range injectionPatterns {
-		if prefilter && !hasNeeds(folded, starts, p.need) {
+	for i, p := range injectionPatterns {
+		if prefilter && !needs.has(i, found) {
 			continue
 		}
 		for _, m := range p.re.FindAllStringIndex(all, 3) {
 			snippet := around(all, m[0], m[1])
 			if seen[snippet] {
 				continue
+			}
+			if seen == nil {
+				seen = map[string]bool{}
 			}
 			seen[snippet] = true
 			flags = append(flags, Flag{SectionSource, KindInjection, snippet, fmt.Sprintf(
@@ -106,26 +113,28 @@ func isBoundary(b byte) bool { return b == ' ' || b == '\n' || b == '\t' }
 // paragraphs, as some blogs use for spacing, does not count.
 func invisible(s string) int {
 	n := 0
-	runes := []rune(s)
-	near := func(i int) bool {
-		for _, j := range []int{i - 1, i + 1} {
-			if j >= 0 && j < len(runes) && (unicode.IsLetter(runes[j]) || unicode.IsDigit(runes[j])) {
-				return true
-			}
+	prev := rune(-1) // none
+	for i := 0; i < len(s); {
+		if s[i] < utf8.RuneSelf {
+			prev = rune(s[i])
+			i++
+			continue
 		}
-		return false
-	}
-	for i, r := range runes {
+		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {
+		case r < firstInvisible:
 		case r >= '\u202a' && r <= '\u202e', r >= '\u2066' && r <= '\u2069', r >= 0xE0000 && r <= 0xE007F:
 			n++
 		case r >= '\u200b' && r <= '\u200d', r >= '\u2060' && r <= '\u2064':
-			if near(i) {
+			next, _ := utf8.DecodeRuneInString(s[i+size:])
+			if prev >= 0 && letterOrDigit(prev) || i+size < len(s) && letterOrDigit(next) {
 				n++
 			}
 		case unicode.Is(unicode.Cf, r) && r != '\u00ad' && r != '\ufeff' && r != '\u200e' && r != '\u200f':
 			n++
 		}
+		prev = r
+		i += size
 	}
 	// A stray joiner or two occur in emoji and Indic text; many are a pattern.
 	if n < 3 {
@@ -133,6 +142,12 @@ func invisible(s string) int {
 	}
 	return n
 }
+
+// firstInvisible is the first rune invisible counts but the soft hyphen, which it skips:
+// TestFirstInvisible checks the format characters before it.
+const firstInvisible = '\u0600'
+
+func letterOrDigit(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 
 // foldForNeeds returns s with ASCII letters in lower case and each run of the white
 // space regexp's \s matches ([\t\n\f\r ]) as one space: where a case-insensitive
@@ -163,48 +178,87 @@ func foldForNeeds(s string) (string, bool) {
 	return string(b), true
 }
 
-// hasNeeds reports whether folded holds a string of every group of need.
-func hasNeeds(folded string, starts wordStarts, need [][]string) bool {
-	for _, group := range need {
-		found := false
-		for _, w := range group {
-			if containsNeed(folded, starts, w) {
-				found = true
-				break
+// needs indexes every string injectionPatterns need, to look for all of them in one pass
+// over a folded text: a search per string took longer than the rest of checking a draft.
+var needs = newNeedIndex()
+
+type needIndex struct {
+	strs   []string  // the needed strings, without \b
+	word   []bool    // whether strs[k] must start a word (it is written with \b)
+	groups [][][]int // per pattern, its need groups as positions in strs
+	single []int     // the strings of one byte, found with IndexByte
+	first  [256][]int
+	// pairs marks the first two bytes of the longer strings, for a string that may
+	// start anywhere [0] or only at the start of a word [1].
+	pairs [2][1 << 16 / 64]uint64
+}
+
+func newNeedIndex() *needIndex {
+	ni := &needIndex{}
+	ids := map[string]int{}
+	for _, p := range injectionPatterns {
+		var groups [][]int
+		for _, g := range p.need {
+			var group []int
+			for _, w := range g {
+				k, ok := ids[w]
+				if !ok {
+					k = len(ni.strs)
+					ids[w] = k
+					str, word := strings.CutPrefix(w, `\b`)
+					ni.strs, ni.word = append(ni.strs, str), append(ni.word, word)
+					if len(str) == 1 {
+						ni.single = append(ni.single, k)
+					} else {
+						ni.first[str[0]] = append(ni.first[str[0]], k)
+						pair, at := uint16(str[0])<<8|uint16(str[1]), 0
+						if word {
+							at = 1
+						}
+						ni.pairs[at][pair/64] |= 1 << (pair % 64)
+					}
+				}
+				group = append(group, k)
+			}
+			groups = append(groups, group)
+		}
+		ni.groups = append(ni.groups, groups)
+	}
+	return ni
+}
+
+// find reports, for each needed string, whether folded holds it; after \b (an ASCII word
+// boundary: each string written with one starts with a letter) when it is written so.
+func (ni *needIndex) find(folded string) []bool {
+	found := make([]bool, len(ni.strs))
+	for _, k := range ni.single {
+		found[k] = strings.IndexByte(folded, ni.strs[k][0]) >= 0
+	}
+	for i := 0; i+1 < len(folded); i++ {
+		pair := uint16(folded[i])<<8 | uint16(folded[i+1])
+		bit := uint64(1) << (pair % 64)
+		anywhere := ni.pairs[0][pair/64]&bit != 0
+		atWord := ni.pairs[1][pair/64]&bit != 0 && (i == 0 || !isASCIIWord(folded[i-1]))
+		if !anywhere && !atWord {
+			continue
+		}
+		for _, k := range ni.first[folded[i]] {
+			if !found[k] && (atWord || !ni.word[k]) && strings.HasPrefix(folded[i:], ni.strs[k]) {
+				found[k] = true
 			}
 		}
-		if !found {
+	}
+	return found
+}
+
+// has reports whether found holds a string of every need group of pattern p.
+func (ni *needIndex) has(p int, found []bool) bool {
+	for _, group := range ni.groups[p] {
+		if !slices.ContainsFunc(group, func(k int) bool { return found[k] }) {
 			return false
 		}
 	}
 	return true
-}
-
-// wordStarts lists where the words of a folded text start, by first letter: a string
-// needed after \b is looked for there only.
-type wordStarts [26][]int
-
-func newWordStarts(folded string) wordStarts {
-	var ws wordStarts
-	for i := 0; i < len(folded); i++ {
-		if c := folded[i]; 'a' <= c && c <= 'z' && (i == 0 || !isASCIIWord(folded[i-1])) {
-			ws[c-'a'] = append(ws[c-'a'], i)
-		}
-	}
-	return ws
-}
-
-func containsNeed(folded string, starts wordStarts, w string) bool {
-	word, ok := strings.CutPrefix(w, `\b`)
-	if !ok {
-		return strings.Contains(folded, w)
-	}
-	for _, i := range starts[word[0]-'a'] {
-		if strings.HasPrefix(folded[i:], word) {
-			return true
-		}
-	}
-	return false
 }
 
 func isASCIIWord(c byte) bool {

@@ -188,3 +188,16 @@ func TestFoldForNeedsCoversCaseFolding(t *testing.T) {
 		t.Error("an injection spelt with long s is not flagged")
 	}
 }
+
+// TestFirstInvisible: invisible may skip the runes before firstInvisible, as it counts
+// none of them.
+func TestFirstInvisible(t *testing.T) {
+	for r := rune(0); r < firstInvisible; r++ {
+		if unicode.Is(unicode.Cf, r) && r != '\u00ad' {
+			t.Errorf("%U is a format character before firstInvisible", r)
+		}
+	}
+	if firstInvisible > '\u200b' || firstInvisible > '\u202a' {
+		t.Errorf("firstInvisible %U is after runes invisible counts", firstInvisible)
+	}
+}

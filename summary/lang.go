@@ -1,6 +1,8 @@
 package summary
 
 import (
+	"maps"
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -20,12 +22,15 @@ var stopwords = map[string][]string{
 	"pl": strings.Fields("i w na z że się nie do to jest jak po o co od przez dla ale tak jego już są był była może także oraz który która"),
 }
 
-// stopIndex maps a word to the languages it is a stopword of.
-var stopIndex = func() map[string][]string {
-	m := map[string][]string{}
-	for lang, words := range stopwords {
-		for _, w := range words {
-			m[w] = append(m[w], lang)
+// stopLangs are the languages of stopwords, sorted.
+var stopLangs = slices.Sorted(maps.Keys(stopwords))
+
+// stopIndex maps a word to the languages (positions in stopLangs) it is a stopword of.
+var stopIndex = func() map[string][]int {
+	m := map[string][]int{}
+	for i, lang := range stopLangs {
+		for _, w := range stopwords[lang] {
+			m[w] = append(m[w], i)
 		}
 	}
 	return m
@@ -38,9 +43,9 @@ func DetectLanguage(text string) string {
 	if s := scriptLanguage(text); s != "" {
 		return s
 	}
-	scores := map[string]int{}
+	var scores [16]int // by position in stopLangs
 	total := 0
-	for _, w := range strings.FieldsFunc(strings.ToLower(text), func(r rune) bool {
+	for w := range strings.FieldsFuncSeq(strings.ToLower(text), func(r rune) bool {
 		return !unicode.IsLetter(r) && r != '\''
 	}) {
 		total++
@@ -51,28 +56,48 @@ func DetectLanguage(text string) string {
 			break
 		}
 	}
-	best, second := "", 0
-	for l, n := range scores {
-		if best == "" || n > scores[best] || n == scores[best] && l < best {
-			if best != "" {
-				second = max(second, scores[best])
-			}
+	// The most hits, the first language in order among equals; and the most hits of
+	// any other language.
+	best, second := 0, 0
+	for l := range stopLangs {
+		if scores[l] > scores[best] {
 			best = l
-		} else {
-			second = max(second, n)
+		}
+	}
+	for l := range stopLangs {
+		if l != best {
+			second = max(second, scores[l])
 		}
 	}
 	// Too few hits, or a near tie, is no answer: a wrong guess is worse than none.
-	if best == "" || scores[best] < 3 || float64(scores[best]) < 1.25*float64(second) {
+	if scores[best] < 3 || float64(scores[best]) < 1.25*float64(second) {
 		return ""
 	}
-	return best
+	return stopLangs[best]
 }
+
+// scripts are the scripts scriptLanguage counts, each with its language.
+const (
+	scriptJa = iota // kana
+	scriptKo
+	scriptZh
+	scriptRu
+	scriptUk // the letters only Ukrainian has, on top of scriptRu
+	scriptEl
+	scriptAr
+	scriptHe
+	scriptHi
+	numScripts
+)
+
+// firstScripted is the first rune of the scripts scriptLanguage counts (Greek):
+// TestFirstScripted checks the letters before it.
+const firstScripted = '\u0370'
 
 // scriptLanguage names the language of texts written mostly in a script one language
 // (or one family we treat as one) owns.
 func scriptLanguage(text string) string {
-	counts := map[string]int{}
+	var counts [numScripts]int
 	letters := 0
 	for _, r := range text {
 		if !unicode.IsLetter(r) {
@@ -80,25 +105,26 @@ func scriptLanguage(text string) string {
 		}
 		letters++
 		switch {
+		case r < firstScripted:
 		case unicode.In(r, unicode.Hiragana, unicode.Katakana):
-			counts["ja"] += 3 // kana mark Japanese even among kanji
+			counts[scriptJa] += 3 // kana mark Japanese even among kanji
 		case unicode.Is(unicode.Hangul, r):
-			counts["ko"]++
+			counts[scriptKo]++
 		case unicode.Is(unicode.Han, r):
-			counts["zh"]++
+			counts[scriptZh]++
 		case unicode.Is(unicode.Cyrillic, r):
-			counts["ru"]++
+			counts[scriptRu]++
 			if strings.ContainsRune("іїєґ", unicode.ToLower(r)) {
-				counts["uk"] += 20
+				counts[scriptUk] += 20
 			}
 		case unicode.Is(unicode.Greek, r):
-			counts["el"]++
+			counts[scriptEl]++
 		case unicode.Is(unicode.Arabic, r):
-			counts["ar"]++
+			counts[scriptAr]++
 		case unicode.Is(unicode.Hebrew, r):
-			counts["he"]++
+			counts[scriptHe]++
 		case unicode.Is(unicode.Devanagari, r):
-			counts["hi"]++
+			counts[scriptHi]++
 		}
 		if letters > 5000 {
 			break
@@ -107,15 +133,18 @@ func scriptLanguage(text string) string {
 	if letters == 0 {
 		return ""
 	}
-	if counts["ja"] > 0 && counts["ja"]+counts["zh"] > letters/2 {
+	if counts[scriptJa] > 0 && counts[scriptJa]+counts[scriptZh] > letters/2 {
 		return "ja"
 	}
-	if counts["uk"] > 0 && counts["ru"] > letters/2 {
+	if counts[scriptUk] > 0 && counts[scriptRu] > letters/2 {
 		return "uk"
 	}
-	for _, l := range []string{"ko", "zh", "ru", "el", "ar", "he", "hi"} {
-		if counts[l] > letters/2 {
-			return l
+	for _, sc := range []struct {
+		script int
+		lang   string
+	}{{scriptKo, "ko"}, {scriptZh, "zh"}, {scriptRu, "ru"}, {scriptEl, "el"}, {scriptAr, "ar"}, {scriptHe, "he"}, {scriptHi, "hi"}} {
+		if counts[sc.script] > letters/2 {
+			return sc.lang
 		}
 	}
 	return ""

@@ -173,8 +173,9 @@ func FuzzCheckMatchesOld(f *testing.F) {
 }
 
 // TestPartsMatchOld holds the rewritten helpers behind Check to their old selves, where a
-// difference could hide behind a flag that looks the same: the numbers and what qualifies
-// them, and the hedging phrases found.
+// difference could hide behind a flag that looks the same or one too rare in the corpora:
+// the numbers and what qualifies them, the hedging phrases found, invisible characters,
+// the language, word counts and the injection prefilter.
 func TestPartsMatchOld(t *testing.T) {
 	sources, drafts := sameTexts(t)
 	var texts []string
@@ -188,6 +189,17 @@ func TestPartsMatchOld(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
 	for range 3000 {
 		texts = append(texts, mix(rng, texts, 1+rng.IntN(8)))
+	}
+	// Short texts of the runes invisible, scriptLanguage and foldForNeeds look at.
+	runes := []string{"\u200b", "\u200d", "\u2060", "\u2064", "\u202a", "\u2066", "\U000E0041", "\u00ad", "\ufeff",
+		"\u200e", "\u0600", "\u061c", "a", "1", " ", "\t", "\xff", "é", "日", "カ", "한", "я", "ї", "λ", "ش", "ש", "क",
+		"system", "ignore", ":", "<", "\u212a", "\u017f"}
+	for range 5000 {
+		var b strings.Builder
+		for range 1 + rng.IntN(12) {
+			b.WriteString(runes[rng.IntN(len(runes))])
+		}
+		texts = append(texts, b.String())
 	}
 	for _, s := range texts {
 		for _, lang := range []string{"", "en", "de"} {
@@ -209,6 +221,23 @@ func TestPartsMatchOld(t *testing.T) {
 		}
 		if got, want := findPhrases(s, speculationByLength), oldfindPhrases(s, oldspeculationByLength); !reflect.DeepEqual(got, want) {
 			t.Fatalf("findPhrases(%q) = %v, was %v", s, got, want)
+		}
+		if got, want := invisible(s), oldinvisible(s); got != want {
+			t.Fatalf("invisible(%q) = %d, was %d", s, got, want)
+		}
+		if got, want := DetectLanguage(s), oldDetectLanguage(s); got != want {
+			t.Fatalf("DetectLanguage(%q) = %q, was %q", s, got, want)
+		}
+		if got, want := WordCount(s), oldWordCount(s); got != want {
+			t.Fatalf("WordCount(%q) = %d, was %d", s, got, want)
+		}
+		if folded, ok := foldForNeeds(s); ok {
+			found := needs.find(folded)
+			for i, p := range oldinjectionPatterns {
+				if got, want := needs.has(i, found), oldhasNeeds(folded, oldnewWordStarts(folded), p.need); got != want {
+					t.Fatalf("the needs of injection pattern %d in %q: found %v, was %v", i, folded, got, want)
+				}
+			}
 		}
 	}
 }

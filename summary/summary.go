@@ -200,7 +200,7 @@ func Validate(s Summary) error {
 // at least one letter or digit (a lone dash is not a word).
 func WordCount(s string) int {
 	n := 0
-	for _, f := range strings.Fields(s) {
+	for f := range strings.FieldsSeq(s) {
 		if strings.IndexFunc(f, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) >= 0 {
 			n++
 		}
