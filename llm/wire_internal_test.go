@@ -3,7 +3,6 @@ package llm
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"reflect"
@@ -80,31 +79,6 @@ func TestFrameKeepsGoOpenAIsRefusal(t *testing.T) {
 	o := wireWriter(t, Config{Model: "o3-mini", TokenLimitField: MaxTokens})
 	if f := o.frameFor(1500); !errors.Is(f.err, openai.ErrReasoningModelMaxTokensDeprecated) {
 		t.Errorf("frame error = %v, want %v", f.err, openai.ErrReasoningModelMaxTokensDeprecated)
-	}
-}
-
-var jsonStrings = []string{
-	"", "plain", "<<<ARTICLE 0A1B>>> & </script>", "\"\\/", "\n\r\t\b\f\v\x00\x01\x1f\x7f",
-	"Ünïcödé “quotes” — € \u2028\u2029 \U0001F600", "\xff\xfe bad \xe2\x80 cut", "\xef\xbf\xbd real U+FFFD", "\xed\xa0\x80 surrogate",
-}
-
-func TestAppendStringIsJSONMarshal(t *testing.T) {
-	for _, s := range jsonStrings {
-		checkAppendString(t, s)
-	}
-}
-
-func FuzzAppendString(f *testing.F) {
-	for _, s := range jsonStrings {
-		f.Add(s)
-	}
-	f.Fuzz(checkAppendString)
-}
-
-func checkAppendString(t *testing.T, s string) {
-	want, _ := json.Marshal(s)
-	if got := appendString([]byte("x"), s); !bytes.Equal(got[1:], want) || got[0] != 'x' {
-		t.Errorf("appendString(%q) = %s, want %s", s, got[1:], want)
 	}
 }
 
