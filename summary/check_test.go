@@ -275,15 +275,46 @@ func TestWordScanners(t *testing.T) {
 	}
 }
 
-// TestMayHoldRelative: the prefilter never hides a relative date relativeRe would find.
-func TestMayHoldRelative(t *testing.T) {
-	for _, s := range []string{"It happened Yesterday.", "THIS MORNING", "last\tweek", "Earlier this year", "later this month",
-		"gestern", "Aujourd'hui", "MAÑANA", "hoy", "thiſ week", "next  spring", "(today)", "x_today", "1today"} {
-		if relativeRe.MatchString(s) && !mayHoldRelative(s) {
-			t.Errorf("mayHoldRelative(%q) is false, but relativeRe matches", s)
+// TestRelativeDates holds relativeDates to relativeRe on the corpora and on texts built
+// from the pieces of its phrases in mixed case, next to word characters and to the runes
+// that case-fold to ASCII letters.
+func TestRelativeDates(t *testing.T) {
+	texts := []string{"It happened Yesterday.", "THIS MORNING", "last\tweek", "Earlier this year", "later this month",
+		"gestern", "Aujourd'hui", "MAÑANA", "hoy", "thiſ week", "this weeK", "next  spring", "(today)", "x_today", "1today",
+		"this weekend", "this weekends", "last week-end", "todays", "today's", "mañanas", "tonight tomorrow"}
+	cases, err := Corpus()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cases {
+		texts = append(texts, c.Source().Text)
+		for _, d := range c.Drafts {
+			texts = append(texts, d.Summary.KeyPoints...)
 		}
 	}
-	if mayHoldRelative("The council met on the plan.") {
-		t.Error("mayHoldRelative holds for a sentence with no relative date")
+	rng := rand.New(rand.NewPCG(11, 12))
+	pieces := []string{"this", "This", "last", "NEXT", "earlier", "later", " ", "  ", "week", "Weekend", "end", "month", "year",
+		"night", "tonight", "today", "yesterday", "monday", "Spring", "mañana", "MAÑANA", "aujourd'hui", "hier", "hoy", "oggi",
+		"x", "_", "1", ".", "'", "-", "é", "ſ", "\u212a", "\xff"}
+	for range 20000 {
+		var b strings.Builder
+		for range 1 + rng.IntN(8) {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		texts = append(texts, b.String())
+	}
+	matched := 0
+	for _, s := range texts {
+		got, want := collectSpans(relativeDates(s)), relativeRe.FindAllStringIndex(s, -1)
+		if len(got) == 0 && len(want) == 0 {
+			continue
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("relativeDates(%q) = %v, relativeRe finds %v", s, got, want)
+		}
+		matched++
+	}
+	if matched < 1000 {
+		t.Fatalf("only %d texts held a relative date: too few to compare", matched)
 	}
 }

@@ -243,3 +243,81 @@ func TestPartsMatchOld(t *testing.T) {
 }
 
 func sameFloat(a, b float64) bool { return a == b || math.IsNaN(a) && math.IsNaN(b) }
+
+// TestIndexMatchesOld holds what the lazily built index answers to the index as it was
+// built whole, on every source and on mixed ones, for words of the sources and drafts.
+func TestIndexMatchesOld(t *testing.T) {
+	sources, drafts := sameTexts(t)
+	var texts []string
+	for _, src := range sources {
+		texts = append(texts, src.Title, src.Text)
+	}
+	var probes []string
+	for _, d := range drafts {
+		for _, s := range append(d.KeyPoints, d.WhyItMatters, d.WhatItMeansForYou) {
+			texts = append(texts, s)
+			probes = append(probes, words(s)...)
+		}
+	}
+	rng := rand.New(rand.NewPCG(13, 14))
+	for range 300 {
+		sources = append(sources, Source{Title: mix(rng, texts, 1), Text: mix(rng, texts, 3+rng.IntN(20)), Lang: []string{"", "en", "de"}[rng.IntN(3)]})
+	}
+	probes = append(probes, "british", "uk", "us", "ai", "imf", "eu", "britain's", "co-op", "o'brien", "londoners", "germany")
+	for _, src := range sources {
+		all := sourceText(src)
+		idx := newIndex(src, all, injectionFlags(all, true))
+		old := oldnewIndex(src)
+		old.markInjected(oldInjectionFlags(src))
+		if idx.lang != old.lang || idx.norm != old.norm || idx.lowered() != old.lower {
+			t.Fatalf("index of %q: lang %q, text differs: %v", src.Text, idx.lang, idx.norm != old.norm)
+		}
+		for mo := 1; mo <= 12; mo++ {
+			if got, want := idx.hasMonth(mo), old.months[mo]; got != want {
+				t.Fatalf("index of %q: hasMonth(%d) = %v, was %v", src.Text, mo, got, want)
+			}
+		}
+		for d := 1; d <= 7; d++ {
+			if got, want := idx.hasWeekday(d), old.weekdays[d]; got != want {
+				t.Fatalf("index of %q: hasWeekday(%d) = %v, was %v", src.Text, d, got, want)
+			}
+		}
+		idx.linkIndex()
+		if !reflect.DeepEqual(idx.links, old.links) || !reflect.DeepEqual(idx.injected, old.injected) {
+			t.Fatalf("index of %q: links %v and injected %v, were %v and %v", src.Text, idx.links, idx.injected, old.links, old.injected)
+		}
+		var ws []string
+		for srcWords, i := words(src.Text), 0; i < 20 && len(srcWords) > 0; i++ {
+			w := srcWords[rng.IntN(len(srcWords))]
+			ws = append(ws, w, w+"s", strings.TrimSuffix(w, "s"), prefix(w, max(1, len(w)-3))+"ish")
+		}
+		for i := 0; i < 30; i++ {
+			ws = append(ws, probes[rng.IntN(len(probes))])
+		}
+		for _, w := range ws {
+			if got, want := idx.hasWord(w), old.hasWord(w); got != want {
+				t.Fatalf("index of %q: hasWord(%q) = %v, was %v", src.Text, w, got, want)
+			}
+			if got, want := idx.isCommon(w), old.common[w]; got != want {
+				t.Fatalf("index of %q: isCommon(%q) = %v, was %v", src.Text, w, got, want)
+			}
+			if got, want := idx.hasDemonym(w), old.hasDemonym(w); got != want {
+				t.Fatalf("index of %q: hasDemonym(%q) = %v, was %v", src.Text, w, got, want)
+			}
+			if len(w) > 4 {
+				continue // acronyms are short, and expands walks the whole source
+			}
+			if got, want := idx.expands(w), old.expands(w); got != want {
+				t.Fatalf("index of %q: expands(%q) = %v, was %v", src.Text, w, got, want)
+			}
+		}
+		for _, p := range speculation {
+			if got, want := idx.hedges(p), old.hedges(p); got != want {
+				t.Fatalf("index of %q: hedges(%q) = %v, was %v", src.Text, p, got, want)
+			}
+			if got, want := idx.hasPhrase(p), old.hasPhrase(p); got != want {
+				t.Fatalf("index of %q: hasPhrase(%q) = %v, was %v", src.Text, p, got, want)
+			}
+		}
+	}
+}
