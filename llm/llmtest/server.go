@@ -14,6 +14,7 @@
 package llmtest
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -79,9 +80,10 @@ type Recorder struct {
 // route (/openai/deployments/{name}/chat/completions) is served too.
 func NewHandler(h Handler) *Recorder { return &Recorder{h: h} }
 
-// NewLightHandler is NewHandler for load tests: it decodes only the model and the
-// messages of a call (go-openai's own message decoding costs more than writing the
-// answer), and keeps no call but counts them: Calls, Bodies and Times stay empty.
+// NewLightHandler is NewHandler for load tests: it reads only the model and the
+// messages' roles and contents of a call, in one pass that skips the rest of the body
+// (decoding costs more than writing the answer), and keeps no call but counts them:
+// Calls, Bodies and Times stay empty.
 func NewLightHandler(h Handler) *Recorder { return &Recorder{h: h, light: true} }
 
 func (rec *Recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -100,7 +102,7 @@ func (rec *Recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, http.StatusMethodNotAllowed, "invalid_request_error", "method_not_allowed", "Use POST for chat completions.")
 		return
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, 32<<20))
+	body, err := readBody(r)
 	if err != nil {
 		WriteError(w, http.StatusBadRequest, "invalid_request_error", "bad_body", "Could not read the body: "+err.Error())
 		return
@@ -127,31 +129,47 @@ func (rec *Recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (rec *Recorder) serveLight(w http.ResponseWriter, r *http.Request, body []byte) {
-	var req struct {
-		Model    string `json:"model"`
-		Messages []struct {
-			Role    string `json:"role"`
-			Content string `json:"content"`
-		} `json:"messages"`
+	model, msgs, ok := scanRequest(body)
+	if !ok {
+		var req struct {
+			Model    string `json:"model"`
+			Messages []struct {
+				Role    string `json:"role"`
+				Content string `json:"content"`
+			} `json:"messages"`
+		}
+		if err := json.Unmarshal(body, &req); err != nil {
+			WriteError(w, http.StatusBadRequest, "invalid_request_error", "invalid_json", "We could not parse the JSON body of your request: "+err.Error())
+			return
+		}
+		model, msgs = req.Model, nil
+		for _, m := range req.Messages {
+			msgs = append(msgs, openai.ChatCompletionMessage{Role: m.Role, Content: m.Content})
+		}
 	}
-	if err := json.Unmarshal(body, &req); err != nil {
-		WriteError(w, http.StatusBadRequest, "invalid_request_error", "invalid_json", "We could not parse the JSON body of your request: "+err.Error())
-		return
-	}
-	if len(req.Messages) == 0 {
+	if len(msgs) == 0 {
 		WriteError(w, http.StatusBadRequest, "invalid_request_error", "missing_messages", "'messages' is a required property")
 		return
 	}
 	c := &Call{Time: time.Now(), Target: r.URL.RequestURI(), Header: r.Header, Body: body, Ctx: r.Context()}
-	c.Request.Model = req.Model
-	for _, m := range req.Messages {
-		c.Request.Messages = append(c.Request.Messages, openai.ChatCompletionMessage{Role: m.Role, Content: m.Content})
-	}
+	c.Request.Model, c.Request.Messages = model, msgs
 	rec.mu.Lock()
 	c.Index = rec.n
 	rec.n++
 	rec.mu.Unlock()
 	rec.h(w, c)
+}
+
+// readBody reads at most 32 MiB of the request body, into one buffer of the size the
+// request announces.
+func readBody(r *http.Request) ([]byte, error) {
+	const limit = 32 << 20
+	var b bytes.Buffer
+	if n := r.ContentLength; n > 0 && n <= limit {
+		b.Grow(int(n) + bytes.MinRead) // ReadFrom wants room for a read past the end
+	}
+	_, err := b.ReadFrom(io.LimitReader(r.Body, limit))
+	return b.Bytes(), err
 }
 
 // Requests returns how many chat completion calls arrived.
