@@ -317,14 +317,20 @@ func (c *Call) Article() string {
 	if !ok {
 		return ""
 	}
-	var lines []string
-	for _, l := range strings.Split(block, "\n") {
+	var b strings.Builder
+	b.Grow(len(block))
+	first := true
+	for l := range strings.SplitSeq(block, "\n") {
 		if strings.HasPrefix(l, "Title: ") || strings.HasPrefix(l, "Byline: ") || strings.HasPrefix(l, "Site: ") {
 			continue
 		}
-		lines = append(lines, l)
+		if !first {
+			b.WriteByte('\n')
+		}
+		b.WriteString(l)
+		first = false
 	}
-	return strings.TrimSpace(strings.Join(lines, "\n"))
+	return strings.TrimSpace(b.String())
 }
 
 // GroundedSummary makes a faithful summary from the call's article: its first sentences
@@ -342,14 +348,23 @@ func GroundedSummary(c *Call) (s summary.Summary, ok bool) {
 			}
 		}
 	} else {
-		// Sentences in the house length; a longer one gives its first clauses.
-		var picked []string
-		for _, sent := range summary.Sentences(text) {
-			if summary.WordCount(sent) > summary.MaxKeyPointWords {
-				sent = firstClauses(sent, summary.MaxKeyPointWords)
-			}
-			if n := summary.WordCount(sent); n >= 4 && n <= summary.MaxKeyPointWords {
-				picked = append(picked, sent)
+		// Sentences in the house length; a longer one gives its first clauses. Only the
+		// first five are used, and Sentences splits paragraph by paragraph, so it is given
+		// one paragraph at a time until five are picked.
+		picked := make([]string, 0, 5)
+	paragraphs:
+		for para := range strings.SplitSeq(text, "\n\n") {
+			for _, sent := range summary.Sentences(para) {
+				n := summary.WordCount(sent)
+				if n > summary.MaxKeyPointWords {
+					sent = firstClauses(sent, summary.MaxKeyPointWords)
+					n = summary.WordCount(sent)
+				}
+				if n >= 4 && n <= summary.MaxKeyPointWords {
+					if picked = append(picked, sent); len(picked) == 5 {
+						break paragraphs
+					}
+				}
 			}
 		}
 		if len(picked) < 4 {
