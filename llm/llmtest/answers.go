@@ -6,10 +6,12 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"newsdesk/llm/internal/jsonstr"
 	"newsdesk/summary"
 )
 
@@ -36,17 +38,61 @@ type output struct {
 	InsufficientReason string   `json:"insufficient_reason"`
 }
 
-// JSON returns s as the model's JSON answer.
+// JSON returns s as the model's JSON answer. It writes what json.Marshal writes for an
+// output, without reflection: the light handler answers every call with it.
 func JSON(s summary.Summary) string {
-	b, _ := json.Marshal(output{KeyPoints: s.KeyPoints, WhyItMatters: s.WhyItMatters,
-		WhatItMeansForYou: s.WhatItMeansForYou, Language: "en"})
+	b := make([]byte, 0, 256+len(s.WhyItMatters)+len(s.WhatItMeansForYou)+len(s.KeyPoints)*160)
+	b = append(b, `{"key_points":`...)
+	if s.KeyPoints == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i, kp := range s.KeyPoints {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = jsonstr.Append(b, kp)
+		}
+		b = append(b, ']')
+	}
+	b = append(b, `,"why_it_matters":`...)
+	b = jsonstr.Append(b, s.WhyItMatters)
+	b = append(b, `,"what_it_means_for_you":`...)
+	b = jsonstr.Append(b, s.WhatItMeansForYou)
+	b = append(b, `,"language":"en","insufficient_source":false,"insufficient_reason":""}`...)
 	return string(b)
 }
 
 // Reply writes a successful chat completion with content and finish reason, and a usage
-// block estimated from the sizes of the request and the answer.
+// block estimated from the sizes of the request and the answer. It writes the bytes
+// writeJSON writes for completion's map, without the map.
 func Reply(w http.ResponseWriter, c *Call, content, finish string) {
-	writeJSON(w, http.StatusOK, completion(c, map[string]any{"role": "assistant", "content": content}, finish))
+	model := c.Request.Model
+	if model == "" {
+		model = "llmtest-model"
+	}
+	prompt, done := len(c.Body)/4+1, len(content)/4+1
+	b := make([]byte, 0, 256+len(model)+len(content)+len(content)/8)
+	b = append(b, `{"choices":[{"finish_reason":`...)
+	b = jsonstr.Append(b, finish)
+	b = append(b, `,"index":0,"message":{"content":`...)
+	b = jsonstr.Append(b, content)
+	b = append(b, `,"role":"assistant"}}],"created":`...)
+	b = strconv.AppendInt(b, c.Time.Unix(), 10)
+	b = append(b, `,"id":"chatcmpl-llmtest-`...)
+	b = strconv.AppendInt(b, int64(c.Index), 10)
+	b = append(b, `","model":`...)
+	b = jsonstr.Append(b, model)
+	b = append(b, `,"object":"chat.completion","usage":{"completion_tokens":`...)
+	b = strconv.AppendInt(b, int64(done), 10)
+	b = append(b, `,"prompt_tokens":`...)
+	b = strconv.AppendInt(b, int64(prompt), 10)
+	b = append(b, `,"total_tokens":`...)
+	b = strconv.AppendInt(b, int64(prompt+done), 10)
+	b = append(b, "}}\n"...)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b)
 }
 
 func completion(c *Call, msg map[string]any, finish string) map[string]any {

@@ -1,9 +1,14 @@
 package llmtest
 
 import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	openai "github.com/sashabaranov/go-openai"
 
@@ -92,4 +97,30 @@ func FuzzGroundedSummary(f *testing.F) {
 			t.Errorf("GroundedSummary(%q) = %+v, %v; want %+v, %v", text, got, gotOK, want, wantOK)
 		}
 	})
+}
+
+// TestReplyIsTheCompletionMap: Reply and JSON write what encoding/json writes for the
+// completion map and the output struct they stand for.
+func TestReplyIsTheCompletionMap(t *testing.T) {
+	texts := []string{"", "plain", "<b>&</b> \"q\" \\ \n\t \x01 \u2028 \xff Ünïcödé “x”"}
+	for _, model := range []string{"", "bench-model", "m<&>\"x\""} {
+		for i, content := range append(texts, JSON(Sample()), JSON(summary.Summary{KeyPoints: []string{}})) {
+			c := &Call{Index: i * 1000, Time: time.Unix(1764000000+int64(i), 0), Body: make([]byte, i*997),
+				Request: openai.ChatCompletionRequest{Model: model}}
+			for _, finish := range []string{"stop", "length", "a<b"} {
+				got, want := httptest.NewRecorder(), httptest.NewRecorder()
+				Reply(got, c, content, finish)
+				writeJSON(want, http.StatusOK, completion(c, map[string]any{"role": "assistant", "content": content}, finish))
+				if got.Body.String() != want.Body.String() || !reflect.DeepEqual(got.Header(), want.Header()) || got.Code != want.Code {
+					t.Errorf("Reply wrote %d %v %s, want %d %v %s", got.Code, got.Header(), got.Body, want.Code, want.Header(), want.Body)
+				}
+			}
+		}
+	}
+	for _, s := range []summary.Summary{{}, Sample(), {KeyPoints: []string{}, WhyItMatters: texts[2]}, {KeyPoints: texts, WhatItMeansForYou: "<&>"}} {
+		want, _ := json.Marshal(output{KeyPoints: s.KeyPoints, WhyItMatters: s.WhyItMatters, WhatItMeansForYou: s.WhatItMeansForYou, Language: "en"})
+		if got := JSON(s); got != string(want) {
+			t.Errorf("JSON(%+v) = %s, want %s", s, got, want)
+		}
+	}
 }
