@@ -864,7 +864,7 @@ func (c *checker) names(name string, t text) {
 		cap        bool
 		initial    bool
 	}
-	var toks []tok
+	toks := make([]tok, 0, strings.Count(t.norm, " ")+1) // about one word a space
 	for start, end := range nameWordSpans(t.norm) {
 		w := strings.TrimRight(t.norm[start:end], "'-")
 		tk := tok{start: start, end: start + len(w), word: w}

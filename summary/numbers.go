@@ -3,6 +3,7 @@ package summary
 import (
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -198,10 +199,12 @@ func approximate(before string) bool {
 // approxWords are approxRe's phrases.
 var approxWords = strings.Split("about|around|nearly|almost|roughly|some|approximately|over|more than|less than|under|just over|just under|up to|circa|rund|etwa|fast|knapp|über|environ|près de|presque|plus de|unos|unas|casi|más de|circa|quasi|oltre", "|")
 
-// approxEnds marks the last letters of approxWords.
-var approxEnds = func() (t [256]bool) {
+// approxEnds are the last three bytes of approxWords, which are ASCII, with 0x20 set
+// (the bit that lowers an ASCII letter and keeps a space).
+var approxEnds = func() (t [][3]byte) {
 	for _, w := range approxWords {
-		t[w[len(w)-1]] = true
+		n := len(w)
+		t = append(t, [3]byte{w[n-3] | 0x20, w[n-2] | 0x20, w[n-1] | 0x20})
 	}
 	return t
 }()
@@ -213,9 +216,10 @@ func endsApproximate(s string) bool {
 	if u == "" {
 		return false
 	}
-	// Most numbers follow no phrase: an ASCII last byte must be, in either case, the last
-	// letter of one. (Other runes, such as the Kelvin sign, can fold to it.)
-	if c := u[len(u)-1]; c < utf8.RuneSelf && !approxEnds[c|0x20] {
+	// Most numbers follow no phrase: three ASCII last bytes must be, in any case, how
+	// one ends. (Other runes, such as the Kelvin sign, can fold to its letters.)
+	if n := len(u); n >= 3 && u[n-1]|u[n-2]|u[n-3] < utf8.RuneSelf &&
+		!slices.Contains(approxEnds, [3]byte{u[n-3] | 0x20, u[n-2] | 0x20, u[n-1] | 0x20}) {
 		return false
 	}
 	for _, w := range approxWords {

@@ -33,11 +33,19 @@ func numberMatches(s string) iter.Seq[[]int] {
 		}
 		m := make([]int, 14)
 		for p := 0; p < len(s); {
-			if numberStart[s[p]] && numberAt(s, p, m) {
+			c := s[p]
+			// A letter starts a match only before a '$' (us$, hk$) or as a currency
+			// code after \b: most letters are ruled out here, before numberAt.
+			if numberStart[c] && (!isASCIILetter(c) || p+1 < len(s) && s[p+1] == '$' || p+2 < len(s) && s[p+2] == '$' ||
+				p == 0 || !isASCIIWord(s[p-1])) && numberAt(s, p, m) {
 				if !yield(m) {
 					return
 				}
 				p = m[1]
+				continue
+			}
+			if c < utf8.RuneSelf {
+				p++
 				continue
 			}
 			_, size := utf8.DecodeRuneInString(s[p:])
@@ -74,11 +82,18 @@ var numberStart = func() (t [256]bool) {
 // numberAt matches numRe at p, as the regexp would try it there, and fills m (14 ints)
 // with the submatch indexes.
 func numberAt(s string, p int, m []int) bool {
-	if !isDigit(s[p]) && !prefixAt(s, p) {
-		return false
-	}
 	for i := range m {
 		m[i] = -1
+	}
+	if isDigit(s[p]) { // no prefix starts with a digit
+		if numberRest(s, p, m) {
+			m[0] = p
+			return true
+		}
+		return false
+	}
+	if !prefixAt(s, p) {
+		return false
 	}
 	// (prefix)\s? — each alternative in order, then the number after it.
 	try := func(end int) bool {
@@ -137,7 +152,7 @@ func prefixAt(s string, p int) bool {
 		return false
 	}
 	for _, code := range currencyCodes {
-		if hasFold(s, p, code) {
+		if code[0] == s[p]|0x20 && hasFold(s, p, code) {
 			return true
 		}
 	}
@@ -350,6 +365,8 @@ func hasFold(s string, i int, lit string) bool {
 	return true
 }
 
+func isASCIILetter(c byte) bool { return 'a' <= c|0x20 && c|0x20 <= 'z' }
+
 // boundary reports whether the regexp's \b holds at i: an ASCII word character on one
 // side only.
 func boundary(s string, i int) bool {
@@ -388,32 +405,50 @@ func spelledMatches(s string) iter.Seq[[]int] {
 			return
 		}
 		m := make([]int, 8)
-		for p := 0; p < len(s); p++ {
-			if !isASCIIWord(s[p]) || len(spelledByFirst[s[p]|0x20]) == 0 || !boundary(s, p) {
+		for p := 0; p < len(s); {
+			if !isASCIIWord(s[p]) {
+				p++
 				continue
 			}
+			// p starts a word (\b holds): try it, then skip the rest of the word. A match
+			// ends before a non-word byte or after '%', so p is again before a word or not
+			// in one.
 			if spelledAt(s, p, m) {
 				if !yield(m) {
 					return
 				}
-				p = m[1] - 1
+				p = m[1]
+				continue
+			}
+			for p < len(s) && isASCIIWord(s[p]) {
+				p++
 			}
 		}
 	}
 }
 
-// spelledByFirst lists spelledAlternatives by their first letter, in their order.
-var spelledByFirst = func() (t [256][]string) {
+// spelledByFirst lists spelledAlternatives by their first two letters (each has three or
+// more), in their order.
+var spelledByFirst = func() (t [26 * 26][]string) {
 	for _, w := range spelledAlternatives {
-		t[w[0]] = append(t[w[0]], w)
+		k := int(w[0]-'a')*26 + int(w[1]-'a')
+		t[k] = append(t[k], w)
 	}
 	return t
 }()
 
+// spelledCandidates returns the spelledAlternatives that may match at p.
+func spelledCandidates(s string, p int) []string {
+	if p+1 >= len(s) || !isASCIILetter(s[p]) || !isASCIILetter(s[p+1]) {
+		return nil
+	}
+	return spelledByFirst[int(s[p]|0x20-'a')*26+int(s[p+1]|0x20-'a')]
+}
+
 // spelledAt matches spelledRe at p, filling m (8 ints) with the submatch indexes: a number
 // word, then (?:\s(scale))? and \b, then (?:\s?(%|per\s?cent\b|percent\b))?.
 func spelledAt(s string, p int, m []int) bool {
-	for _, w := range spelledByFirst[s[p]|0x20] {
+	for _, w := range spelledCandidates(s, p) {
 		if !hasFold(s, p, w) {
 			continue
 		}
