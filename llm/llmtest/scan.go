@@ -2,7 +2,6 @@ package llmtest
 
 import (
 	"bytes"
-	"strings"
 
 	openai "github.com/sashabaranov/go-openai"
 
@@ -58,11 +57,7 @@ func scanRequest(b []byte) (model string, msgs []openai.ChatCompletionMessage, o
 // scanner reads JSON from the front of b.
 type scanner struct{ b []byte }
 
-func (s *scanner) space() {
-	for len(s.b) > 0 && (s.b[0] == ' ' || s.b[0] == '\n' || s.b[0] == '\t' || s.b[0] == '\r') {
-		s.b = s.b[1:]
-	}
-}
+func (s *scanner) space() { s.b = jsonstr.TrimSpace(s.b) }
 
 // take consumes c, after white space.
 func (s *scanner) take(c byte) bool {
@@ -138,64 +133,11 @@ func (s *scanner) array(elem func() bool) bool {
 	}
 }
 
-// skip consumes one value of any kind, matching brackets but not checking them.
+// skip consumes one value of any kind.
 func (s *scanner) skip() bool {
-	s.space()
-	if len(s.b) == 0 {
-		return false
-	}
-	switch s.b[0] {
-	case '"':
-		return s.skipString()
-	case '{', '[':
-		depth := 0
-		for len(s.b) > 0 {
-			switch s.b[0] {
-			case '"':
-				if !s.skipString() {
-					return false
-				}
-				continue
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					s.b = s.b[1:]
-					return true
-				}
-			}
-			s.b = s.b[1:]
-		}
-		return false
-	}
-	// A number, true, false or null: up to the next delimiter.
-	n := 0
-	for n < len(s.b) && strings.IndexByte(",}] \n\t\r", s.b[n]) < 0 {
-		n++
-	}
-	s.b = s.b[n:]
-	return n > 0
-}
-
-// skipString consumes a string without decoding it.
-func (s *scanner) skipString() bool {
-	for i := 1; ; {
-		j := bytes.IndexByte(s.b[i:], '"')
-		if j < 0 {
-			return false
-		}
-		i += j
-		backslashes := 0
-		for k := i - 1; k > 0 && s.b[k] == '\\'; k-- {
-			backslashes++
-		}
-		i++
-		if backslashes%2 == 0 {
-			s.b = s.b[i:]
-			return true
-		}
-	}
+	rest, ok := jsonstr.Skip(s.b)
+	s.b = rest
+	return ok
 }
 
 func lowerASCII(s string) bool {

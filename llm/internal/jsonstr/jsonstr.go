@@ -158,3 +158,76 @@ func hex4(b []byte) (rune, bool) {
 	}
 	return r, true
 }
+
+// Skip consumes the JSON value at the start of b, after white space, and returns what
+// follows it. It matches brackets and finds the ends of strings but checks nothing
+// else: callers either validated b first or can afford to be lenient.
+func Skip(b []byte) (rest []byte, ok bool) {
+	b = TrimSpace(b)
+	if len(b) == 0 {
+		return b, false
+	}
+	switch b[0] {
+	case '"':
+		return skipString(b)
+	case '{', '[':
+		depth := 0
+		for len(b) > 0 {
+			switch b[0] {
+			case '"':
+				if b, ok = skipString(b); !ok {
+					return b, false
+				}
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return b[1:], true
+				}
+			}
+			b = b[1:]
+		}
+		return b, false
+	}
+	// A number, true, false or null: up to the next delimiter.
+	n := 0
+	for n < len(b) && !delimiter(b[n]) {
+		n++
+	}
+	return b[n:], n > 0
+}
+
+// skipString consumes the string at the start of b without decoding it.
+func skipString(b []byte) ([]byte, bool) {
+	for i := 1; ; {
+		j := bytes.IndexByte(b[i:], '"')
+		if j < 0 {
+			return b, false
+		}
+		i += j
+		backslashes := 0
+		for k := i - 1; k > 0 && b[k] == '\\'; k-- {
+			backslashes++
+		}
+		i++
+		if backslashes%2 == 0 {
+			return b[i:], true
+		}
+	}
+}
+
+func delimiter(c byte) bool {
+	return c == ',' || c == '}' || c == ']' || space(c)
+}
+
+func space(c byte) bool { return c == ' ' || c == '\n' || c == '\t' || c == '\r' }
+
+// TrimSpace drops JSON white space from the front of b.
+func TrimSpace(b []byte) []byte {
+	for len(b) > 0 && space(b[0]) {
+		b = b[1:]
+	}
+	return b
+}

@@ -80,3 +80,29 @@ func checkCut(t *testing.T, b []byte) {
 		t.Errorf("Cut(%q) = %q, want %q", b, s, want)
 	}
 }
+
+var values = []string{`""`, ` "a\"b\\" `, `{}`, `[]`, `{"a":[1,{"b":"}]"}],"c":null}`, `[true,false,null,-1.5e3]`, ` 12 `, `"\\\\"`, `{"k":"\\\""}`}
+
+func TestSkip(t *testing.T) {
+	for _, v := range values {
+		checkSkip(t, []byte(v))
+	}
+}
+
+func FuzzSkip(f *testing.F) {
+	for _, v := range values {
+		f.Add([]byte(v))
+	}
+	f.Fuzz(checkSkip)
+}
+
+// checkSkip: Skip consumes a whole valid value and leaves what follows.
+func checkSkip(t *testing.T, b []byte) {
+	if !json.Valid(b) {
+		return
+	}
+	rest, ok := Skip(append(b, ",x"...))
+	if !ok || string(TrimSpace(rest)) != ",x" {
+		t.Errorf("Skip(%q) = %q, %v; want the value consumed", b, rest, ok)
+	}
+}
