@@ -1,7 +1,9 @@
 package llm
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -11,8 +13,8 @@ import (
 	"newsdesk/prompts"
 )
 
-// The functions below are estimateTokens and parseOutput as they were before their fast
-// paths; the tests hold the fast ones to them.
+// The functions below are estimateTokens, parseOutput and decodeOutput as they were
+// before their fast paths; the tests hold the fast ones to them.
 
 func estimateTokensReference(s string) int {
 	n := 0
@@ -77,7 +79,7 @@ func parseOutputReference(content string) (prompts.Output, error) {
 		if !strings.HasPrefix(c, "{") {
 			continue
 		}
-		out, err := decodeOutput(c)
+		out, err := decodeOutputReference(c)
 		if err == nil {
 			return out, nil
 		}
@@ -100,6 +102,14 @@ var referenceTexts = []string{
 	"Sure:\n```\n{\"key_points\": \"A.\\nB.\"}\n```\nand {\"why_it_matters\": 3} then {\"whyItMatters\":\"W.\"}",
 	"<reasoning>thinking", "<THINK>x</think> json {\"Insufficient-Source\": \"true\", \"reason\": 1}", "prose only < > ```",
 	"```\n{bad json}\n``` {\"language\":\"en\"} {\"what this means for you\":\"M.\"}",
+	`{"key_points":null,"why_it_matters":null,"language":null,"insufficient_source":null,"insufficient_reason":null}`,
+	` { "key_points" : [ "A.", null , "B\u00e9 \"q\"" ] , "why_it_matters" : "W.\n" , "x" : {"y":[1,"]"]} , "insufficient_source" : true } `,
+	`{"key_points":[],"insufficient_source":false,"insufficient_reason":"Thin.","language":"de","what_it_means_for_you":"M."}`,
+	`{"Key_Points":["A."],"WHY_IT_MATTERS":"W."}`, `{"key-points":["A."],"why this matters":"W."}`, `{"KeyPoints":["A."]}`,
+	`{"key_points":["A."],"key_points":["B."]}`, `{"key_points":"A.\nB."}`, `{"key_points":[1]}`, `{"why_it_matters":5}`,
+	`{"language":5,"key_points":["A."]}`, `{"insufficient_source":"true"}`, `{"insufficient_source":1}`, `{"language":"en"}`, `{}`,
+	`{"key_points":["\ud83d\ude00"]}`, "{\"key_points\":[\"bad \xff\"]}", `{"key_points":["A."]} trailing`, `{"key_points":["A."],}`,
+	`{"key_pointſ":["A."],"why_it_matterſ":"W."}`,
 }
 
 func TestEstimateTokensMatchesReference(t *testing.T) {
@@ -139,5 +149,71 @@ func checkParseOutput(t *testing.T, s string) {
 	want, wantErr := parseOutputReference(s)
 	if !reflect.DeepEqual(got, want) || (gotErr == nil) != (wantErr == nil) || gotErr != nil && gotErr.Error() != wantErr.Error() {
 		t.Errorf("parseOutput(%q) = %+v, %v; want %+v, %v", s, got, gotErr, want, wantErr)
+	}
+}
+
+func decodeOutputReference(c string) (prompts.Output, error) {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(c), &raw); err != nil {
+		return prompts.Output{}, fmt.Errorf("the answer is not valid JSON: %w", err)
+	}
+	var out prompts.Output
+	found := false
+	for k, v := range raw {
+		name, ok := aliases[strings.ToLower(strings.ReplaceAll(strings.ReplaceAll(k, "-", "_"), " ", "_"))]
+		if !ok {
+			name = aliases[strings.ToLower(strings.ReplaceAll(k, "_", ""))]
+		}
+		var err error
+		switch name {
+		case "key_points":
+			found = true
+			if err = json.Unmarshal(v, &out.KeyPoints); err != nil {
+				var one string
+				if json.Unmarshal(v, &one) == nil {
+					out.KeyPoints, err = strings.Split(one, "\n"), nil
+				}
+			}
+		case "why_it_matters":
+			found = true
+			err = json.Unmarshal(v, &out.WhyItMatters)
+		case "what_it_means_for_you":
+			found = true
+			err = json.Unmarshal(v, &out.WhatItMeansForYou)
+		case "language":
+			_ = json.Unmarshal(v, &out.Language)
+		case "insufficient_source":
+			found = true
+			if json.Unmarshal(v, &out.InsufficientSource) != nil {
+				var s string
+				_ = json.Unmarshal(v, &s)
+				out.InsufficientSource = strings.EqualFold(s, "true")
+			}
+		case "insufficient_reason":
+			_ = json.Unmarshal(v, &out.InsufficientReason)
+		}
+		if err != nil {
+			return prompts.Output{}, fmt.Errorf("field %q has the wrong type: %w", k, err)
+		}
+	}
+	if !found {
+		return prompts.Output{}, errors.New("the JSON object has none of the summary fields")
+	}
+	return out, nil
+}
+
+// TestDecodeOutputPlainTakesUsualAnswers: the answers models usually give go the fast
+// way, and give what the general path gives.
+func TestDecodeOutputPlainTakesUsualAnswers(t *testing.T) {
+	for _, c := range []string{
+		`{"key_points":["The council approved a £12 million budget.","Work starts in March.","Jane Porter said the money comes from reserves."],"why_it_matters":"Repairs had been delayed for two years.","what_it_means_for_you":"Drivers can expect roadworks from March.","language":"en","insufficient_source":false,"insufficient_reason":""}`,
+		"{\n  \"key_points\": [\n    \"A \\\"quoted\\\" point.\",\n    \"B.\"\n  ],\n  \"why_it_matters\": \"W.\",\n  \"what_it_means_for_you\": \"M.\",\n  \"language\": \"de\",\n  \"insufficient_source\": false,\n  \"insufficient_reason\": \"\"\n}",
+		`{"key_points":[],"why_it_matters":"","what_it_means_for_you":"","language":"en","insufficient_source":true,"insufficient_reason":"A cookie wall."}`,
+	} {
+		got, ok := decodeOutputPlain(c)
+		want, err := decodeOutputReference(c)
+		if !ok || err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("decodeOutputPlain(%s) = %+v, %v; the general path gives %+v, %v", c, got, ok, want, err)
+		}
 	}
 }
