@@ -61,7 +61,7 @@ var decimalComma = map[string]bool{"de": true, "fr": true, "es": true, "it": tru
 // numbers finds the numbers in s, reading separators as lang writes them.
 func numbers(s, lang string) []mention {
 	var out []mention
-	for m := range numberMatches(s) {
+	number := func(m []int) {
 		get := func(i int) string {
 			if m[2*i] < 0 {
 				return ""
@@ -102,8 +102,20 @@ func numbers(s, lang string) []mention {
 		}
 		out = append(out, men)
 	}
+	// The scanners fill a match array on the stack; findNumbers and findSpelled say when
+	// the regexps must run instead.
+	if foldsToASCII(s) {
+		for _, m := range numRe.FindAllStringSubmatchIndex(s, -1) {
+			number(m)
+		}
+	} else {
+		var m [14]int
+		for p := 0; nextNumber(s, p, m[:]); p = m[1] {
+			number(m[:])
+		}
+	}
 	var buf [16]byte // the words are ASCII and short: lowered here, looked up off the heap
-	for m := range spelledMatches(s) {
+	spelled := func(m []int) {
 		v := spelledValues[string(appendLower(buf[:0], s[m[2]:m[3]]))]
 		if m[4] >= 0 {
 			v *= scales[string(appendLower(buf[:0], s[m[4]:m[5]]))]
@@ -113,6 +125,16 @@ func numbers(s, lang string) []mention {
 			men.pct = "%"
 		}
 		out = append(out, men)
+	}
+	if strings.ContainsRune(s, '\u017f') {
+		for _, m := range spelledRe.FindAllStringSubmatchIndex(s, -1) {
+			spelled(m)
+		}
+	} else {
+		var m [8]int
+		for p := 0; nextSpelled(s, p, m[:]); p = m[1] {
+			spelled(m[:])
+		}
 	}
 	return out
 }

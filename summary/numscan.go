@@ -1,7 +1,6 @@
 package summary
 
 import (
-	"iter"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -13,45 +12,43 @@ import (
 // letters that case-fold to ASCII ones (the Kelvin sign and the long s) goes to the regexp.
 // TestFindBySentence, TestFindBySentenceGenerated and FuzzCheck hold it to the regexp.
 func findNumbers(s string) [][]int {
+	if foldsToASCII(s) {
+		return numRe.FindAllStringSubmatchIndex(s, -1)
+	}
 	var out [][]int
-	for m := range numberMatches(s) {
+	m := make([]int, 14)
+	for p := 0; nextNumber(s, p, m); p = m[1] {
 		out = append(out, slices.Clone(m))
 	}
 	return out
 }
 
-// numberMatches yields what findNumbers returns, one match at a time in one reused slice.
-func numberMatches(s string) iter.Seq[[]int] {
-	return func(yield func([]int) bool) {
-		if strings.ContainsRune(s, '\u212a') || strings.ContainsRune(s, '\u017f') {
-			for _, m := range numRe.FindAllStringSubmatchIndex(s, -1) {
-				if !yield(m) {
-					return
-				}
-			}
-			return
+// foldsToASCII reports whether s holds one of the two non-ASCII letters that case-fold
+// to ASCII ones, the Kelvin sign and the long s.
+func foldsToASCII(s string) bool {
+	return strings.ContainsRune(s, '\u212a') || strings.ContainsRune(s, '\u017f')
+}
+
+// nextNumber finds the first match of numRe in s from p on, where the regexp's search for
+// its next match would, and fills m (14 ints) with its submatch indexes. s must not
+// hold the letters foldsToASCII looks for.
+func nextNumber(s string, p int, m []int) bool {
+	for p < len(s) {
+		c := s[p]
+		// A letter starts a match only before a '$' (us$, hk$) or as a currency code
+		// after \b: most letters are ruled out here, before numberAt.
+		if numberStart[c] && (!isASCIILetter(c) || p+1 < len(s) && s[p+1] == '$' || p+2 < len(s) && s[p+2] == '$' ||
+			p == 0 || !isASCIIWord(s[p-1])) && numberAt(s, p, m) {
+			return true
 		}
-		m := make([]int, 14)
-		for p := 0; p < len(s); {
-			c := s[p]
-			// A letter starts a match only before a '$' (us$, hk$) or as a currency
-			// code after \b: most letters are ruled out here, before numberAt.
-			if numberStart[c] && (!isASCIILetter(c) || p+1 < len(s) && s[p+1] == '$' || p+2 < len(s) && s[p+2] == '$' ||
-				p == 0 || !isASCIIWord(s[p-1])) && numberAt(s, p, m) {
-				if !yield(m) {
-					return
-				}
-				p = m[1]
-				continue
-			}
-			if c < utf8.RuneSelf {
-				p++
-				continue
-			}
-			_, size := utf8.DecodeRuneInString(s[p:])
-			p += size
+		if c < utf8.RuneSelf {
+			p++
+			continue
 		}
+		_, size := utf8.DecodeRuneInString(s[p:])
+		p += size
 	}
+	return false
 }
 
 var (
@@ -386,45 +383,36 @@ var spelledScales = []string{"thousand", "million", "billion", "trillion"}
 // that follows the regexp's alternatives in order. A text holding the long s (which
 // case-folds to s) goes to the regexp.
 func findSpelled(s string) [][]int {
+	if strings.ContainsRune(s, '\u017f') {
+		return spelledRe.FindAllStringSubmatchIndex(s, -1)
+	}
 	var out [][]int
-	for m := range spelledMatches(s) {
+	m := make([]int, 8)
+	for p := 0; nextSpelled(s, p, m); p = m[1] {
 		out = append(out, slices.Clone(m))
 	}
 	return out
 }
 
-// spelledMatches yields what findSpelled returns, one match at a time in one reused slice.
-func spelledMatches(s string) iter.Seq[[]int] {
-	return func(yield func([]int) bool) {
-		if strings.ContainsRune(s, '\u017f') {
-			for _, m := range spelledRe.FindAllStringSubmatchIndex(s, -1) {
-				if !yield(m) {
-					return
-				}
-			}
-			return
+// nextSpelled finds the first match of spelledRe in s from p on, where the regexp's search
+// for its next match would, and fills m (8 ints) with its submatch indexes. p must be 0 or
+// the end of a match, and s must not hold the long s.
+func nextSpelled(s string, p int, m []int) bool {
+	for p < len(s) {
+		if !isASCIIWord(s[p]) {
+			p++
+			continue
 		}
-		m := make([]int, 8)
-		for p := 0; p < len(s); {
-			if !isASCIIWord(s[p]) {
-				p++
-				continue
-			}
-			// p starts a word (\b holds): try it, then skip the rest of the word. A match
-			// ends before a non-word byte or after '%', so p is again before a word or not
-			// in one.
-			if spelledAt(s, p, m) {
-				if !yield(m) {
-					return
-				}
-				p = m[1]
-				continue
-			}
-			for p < len(s) && isASCIIWord(s[p]) {
-				p++
-			}
+		// p starts a word (\b holds): try it, then skip the rest of the word. A match ends
+		// before a non-word byte or after '%', so p is again before a word or not in one.
+		if spelledAt(s, p, m) {
+			return true
+		}
+		for p < len(s) && isASCIIWord(s[p]) {
+			p++
 		}
 	}
+	return false
 }
 
 // spelledByFirst lists spelledAlternatives by their first two letters (each has three or
