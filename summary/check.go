@@ -168,6 +168,8 @@ type index struct {
 	linksDone bool
 	links     map[string]bool // lower-case URLs, e-mail addresses and phone digits
 	injected  map[string]bool // links that occur in instruction-like text of the source
+
+	toks []nameTok // the names check's words, a buffer kept from section to section
 }
 
 func newIndex(src Source, all string, injections []Flag) *index {
@@ -858,16 +860,11 @@ func nameWordSpans(s string) iter.Seq2[int, int] {
 
 // names flags capitalised names and acronyms that the source lacks.
 func (c *checker) names(name string, t text) {
-	type tok struct {
-		start, end int
-		word       string
-		cap        bool
-		initial    bool
-	}
-	toks := make([]tok, 0, strings.Count(t.norm, " ")+1) // about one word a space
+	toks := c.idx.toks[:0]
+	defer func() { c.idx.toks = toks[:0] }()
 	for start, end := range nameWordSpans(t.norm) {
 		w := strings.TrimRight(t.norm[start:end], "'-")
-		tk := tok{start: start, end: start + len(w), word: w}
+		tk := nameTok{start: start, end: start + len(w), word: w}
 		for _, r := range w {
 			if unicode.IsUpper(r) {
 				tk.cap = true
@@ -905,7 +902,7 @@ func (c *checker) names(name string, t text) {
 		group, i0 := toks[i:j], i
 		i = j
 		var missing []string
-		var checked []tok
+		var checked []nameTok
 		for k, tk := range group {
 			lw := strings.ToLower(trimPossessive(tk.word))
 			if pre, suf, ok := strings.Cut(lw, "'"); ok && contractions[suf] {
@@ -956,6 +953,14 @@ func (c *checker) names(name string, t text) {
 				"Name not found in the source: " + strings.Join(missing, ", ") + "."})
 		}
 	}
+}
+
+// nameTok is a word the names check looks at.
+type nameTok struct {
+	start, end int
+	word       string
+	cap        bool
+	initial    bool
 }
 
 // groupNoun reports whether w looks like a plural noun for people ("investors",
@@ -1232,8 +1237,13 @@ func languageFlags(s Summary, idx *index) []Flag {
 	if want == "" {
 		return nil
 	}
-	all := strings.Join(append(slices.Clone(s.KeyPoints), s.WhyItMatters, s.WhatItMeansForYou), "\n")
-	got := DetectLanguage(all)
+	var all strings.Builder
+	for _, kp := range s.KeyPoints {
+		all.WriteString(kp)
+		all.WriteByte('\n')
+	}
+	all.WriteString(s.WhyItMatters + "\n" + s.WhatItMeansForYou)
+	got := DetectLanguage(all.String())
 	if got == "" || got == want {
 		return nil
 	}
@@ -1278,7 +1288,7 @@ func styleFlags(s Summary) []Flag {
 			flags = append(flags, Flag{p.name, KindStyle, p.text,
 				fmt.Sprintf("Paragraph has %d words; the house style is at most %d.", n, p.maxWords)})
 		}
-		if n := len(Sentences(p.text)); n > p.maxSents {
+		if n := sentenceCount(p.text); n > p.maxSents {
 			flags = append(flags, Flag{p.name, KindStyle, p.text,
 				fmt.Sprintf("Paragraph has %d sentences; the house style is at most %d.", n, p.maxSents)})
 		}

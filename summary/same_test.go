@@ -175,7 +175,7 @@ func FuzzCheckMatchesOld(f *testing.F) {
 // TestPartsMatchOld holds the rewritten helpers behind Check to their old selves, where a
 // difference could hide behind a flag that looks the same or one too rare in the corpora:
 // the numbers and what qualifies them, the hedging phrases found, invisible characters,
-// the language, word counts and the injection prefilter.
+// the language, word counts, sentences, section names and the injection prefilter.
 func TestPartsMatchOld(t *testing.T) {
 	sources, drafts := sameTexts(t)
 	var texts []string
@@ -191,7 +191,7 @@ func TestPartsMatchOld(t *testing.T) {
 		texts = append(texts, mix(rng, texts, 1+rng.IntN(8)))
 	}
 	// Short texts of the runes invisible, scriptLanguage and foldForNeeds look at.
-	runes := []string{"\u200b", "\u200d", "\u2060", "\u2064", "\u202a", "\u2066", "\U000E0041", "\u00ad", "\ufeff",
+	runes := []string{"  ", "\n\n", ". ", "A", "\x7f", "~", "\x00", "\u200b", "\u200d", "\u2060", "\u2064", "\u202a", "\u2066", "\U000E0041", "\u00ad", "\ufeff",
 		"\u200e", "\u0600", "\u061c", "a", "1", " ", "\t", "\xff", "é", "日", "カ", "한", "я", "ї", "λ", "ش", "ש", "क",
 		"system", "ignore", ":", "<", "\u212a", "\u017f"}
 	for range 5000 {
@@ -200,6 +200,11 @@ func TestPartsMatchOld(t *testing.T) {
 			b.WriteString(runes[rng.IntN(len(runes))])
 		}
 		texts = append(texts, b.String())
+	}
+	for i := -3; i < 30; i++ {
+		if got, want := KeyPointSection(i), oldKeyPointSection(i); got != want {
+			t.Fatalf("KeyPointSection(%d) = %q, was %q", i, got, want)
+		}
 	}
 	for _, s := range texts {
 		for _, lang := range []string{"", "en", "de"} {
@@ -230,6 +235,12 @@ func TestPartsMatchOld(t *testing.T) {
 		}
 		if got, want := WordCount(s), oldWordCount(s); got != want {
 			t.Fatalf("WordCount(%q) = %d, was %d", s, got, want)
+		}
+		if got, want := Sentences(s), oldSentences(s); !reflect.DeepEqual(got, want) || sentenceCount(s) != len(want) {
+			t.Fatalf("Sentences(%q) = %q (%d), was %q", s, got, sentenceCount(s), want)
+		}
+		if got, want := collapse(s), oldcollapse(s); got != want {
+			t.Fatalf("collapse(%q) = %q, was %q", s, got, want)
 		}
 		if folded, ok := foldForNeeds(s); ok {
 			found := needs.find(folded)

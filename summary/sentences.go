@@ -25,14 +25,25 @@ var abbreviations = map[string]bool{
 // Line breaks that separate paragraphs also end a sentence.
 func Sentences(text string) []string {
 	var out []string
-	for _, para := range strings.Split(text, "\n\n") {
-		out = append(out, splitParagraph(collapse(para))...)
-	}
+	eachSentence(text, func(s string) { out = append(out, s) })
 	return out
 }
 
-func splitParagraph(p string) []string {
-	var out []string
+// sentenceCount is len(Sentences(text)), without the list.
+func sentenceCount(text string) int {
+	n := 0
+	eachSentence(text, func(string) { n++ })
+	return n
+}
+
+// eachSentence calls f with each sentence Sentences returns.
+func eachSentence(text string, f func(string)) {
+	for para := range strings.SplitSeq(text, "\n\n") {
+		splitParagraph(collapse(para), f)
+	}
+}
+
+func splitParagraph(p string, f func(string)) {
 	start := 0
 	for i := 0; i < len(p); {
 		r, size := utf8.DecodeRuneInString(p[i:])
@@ -40,7 +51,7 @@ func splitParagraph(p string) []string {
 		if r == '。' || r == '！' || r == '？' {
 			// Chinese and Japanese full stops end a sentence with no space after them.
 			if s := strings.TrimSpace(p[start:i]); s != "" {
-				out = append(out, s)
+				f(s)
 			}
 			start = i
 			continue
@@ -74,15 +85,14 @@ func splitParagraph(p string) []string {
 			continue
 		}
 		if s := strings.TrimSpace(p[start:end]); s != "" {
-			out = append(out, s)
+			f(s)
 		}
 		start = end + 1
 		i = end + 1
 	}
 	if s := strings.TrimSpace(p[start:]); s != "" {
-		out = append(out, s)
+		f(s)
 	}
-	return out
 }
 
 // isAbbreviation reports whether the word just before a full stop at the end of s is an

@@ -24,7 +24,20 @@ const (
 )
 
 // KeyPointSection returns the section name of the i-th key point (0-based), "key_points[i]".
-func KeyPointSection(i int) string { return "key_points[" + strconv.Itoa(i) + "]" }
+func KeyPointSection(i int) string {
+	if i >= 0 && i < len(keyPointSections) {
+		return keyPointSections[i]
+	}
+	return "key_points[" + strconv.Itoa(i) + "]"
+}
+
+// keyPointSections are the first section names of key points, made once.
+var keyPointSections = func() (names [2 * MaxKeyPoints]string) {
+	for i := range names {
+		names[i] = "key_points[" + strconv.Itoa(i) + "]"
+	}
+	return names
+}()
 
 // House-style limits, from the newsroom style anchors in the research notes.
 const (
@@ -114,6 +127,9 @@ func upperFirst(s string) string {
 // collapse trims s, turns any run of white space (including non-breaking and zero-width
 // characters) into one space.
 func collapse(s string) string {
+	if collapsed(s) {
+		return s
+	}
 	var b strings.Builder
 	space := false
 	for _, r := range s {
@@ -134,6 +150,20 @@ func collapse(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// collapsed reports whether collapse(s) is s: printable ASCII and single spaces, none at
+// either end.
+func collapsed(s string) bool {
+	if s == "" || s[0] == ' ' || s[len(s)-1] == ' ' {
+		return s == ""
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < ' ' || c > '~' || c == ' ' && s[i+1] == ' ' {
+			return false
+		}
+	}
+	return true
 }
 
 // ValidationError lists every house rule a summary breaks that makes it unusable.
