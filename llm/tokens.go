@@ -32,36 +32,25 @@ func CountTokens(s string) int {
 func estimateTokens(s string) int {
 	n := 0
 	run, kind := 0, 0 // kind: 1 letters, 2 digits
-	flush := func() {
-		switch kind {
-		case 1:
-			n += (run + 3) / 4
-		case 2:
-			n += (run + 2) / 3
-		}
-		run, kind = 0, 0
-	}
 	for i := 0; i < len(s); {
-		if c := s[i]; c < utf8.RuneSelf { // ASCII, most of a prompt: the same classes, faster
-			i++
-			k := 0
-			switch {
-			case 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z':
-				k = 1
-			case '0' <= c && c <= '9':
-				k = 2
-			}
-			if k != kind {
-				flush()
-			}
-			if k == 0 {
-				if c != ' ' && (c < '\t' || c > '\r') {
+		if c := s[i]; c < utf8.RuneSelf { // ASCII, most of a prompt: the same classes, a run at a time
+			switch k := asciiKinds[c]; k {
+			case kindLetter, kindDigit:
+				j := i + 1
+				for j < len(s) && s[j] < utf8.RuneSelf && asciiKinds[s[j]] == k {
+					j++
+				}
+				if int(k) != kind {
+					n, run = n+runTokens(run, kind), 0
+				}
+				kind, run, i = int(k), run+j-i, j
+			default:
+				n, run, kind = n+runTokens(run, kind), 0, 0
+				if k == kindOther {
 					n++
 				}
-				continue
+				i++
 			}
-			kind = k
-			run++
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
@@ -69,16 +58,16 @@ func estimateTokens(s string) int {
 		k := 0
 		switch {
 		case unicode.IsLetter(r) && size >= 3: // CJK and other wide scripts: about a token a character
-			flush()
+			n, run, kind = n+runTokens(run, kind), 0, 0
 			n++
 			continue
 		case unicode.IsLetter(r) || unicode.IsMark(r):
-			k = 1
+			k = kindLetter
 		case unicode.IsDigit(r):
-			k = 2
+			k = kindDigit
 		}
 		if k != kind {
-			flush()
+			n, run, kind = n+runTokens(run, kind), 0, 0
 		}
 		if k == 0 {
 			if !unicode.IsSpace(r) {
@@ -89,6 +78,41 @@ func estimateTokens(s string) int {
 		kind = k
 		run += size
 	}
-	flush()
-	return n
+	return n + runTokens(run, kind)
 }
+
+// Kinds of characters for estimateTokens.
+const (
+	kindSpace = iota
+	kindLetter
+	kindDigit
+	kindOther
+)
+
+// runTokens is what a run of run bytes of letters or digits costs.
+func runTokens(run, kind int) int {
+	switch kind {
+	case kindLetter:
+		return (run + 3) / 4
+	case kindDigit:
+		return (run + 2) / 3
+	}
+	return 0
+}
+
+// asciiKinds classes the ASCII characters as unicode.IsLetter, IsDigit and IsSpace do.
+var asciiKinds = func() (t [utf8.RuneSelf]uint8) {
+	for c := range t {
+		switch {
+		case 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z':
+			t[c] = kindLetter
+		case '0' <= c && c <= '9':
+			t[c] = kindDigit
+		case c == ' ' || '\t' <= c && c <= '\r':
+			t[c] = kindSpace
+		default:
+			t[c] = kindOther
+		}
+	}
+	return t
+}()
