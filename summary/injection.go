@@ -155,17 +155,18 @@ func letterOrDigit(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(
 // of the two non-ASCII letters that case-fold to ASCII ones (the Kelvin sign and the long
 // s): the caller then searches without the prefilter.
 func foldForNeeds(s string) (string, bool) {
-	if strings.ContainsRune(s, '\u212a') || strings.ContainsRune(s, '\u017f') {
+	if foldsToASCII(s) {
 		return "", false
 	}
-	b := make([]byte, 0, len(s))
+	var b strings.Builder
+	b.Grow(len(s))
 	space := false
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
 		case c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r':
 			if !space {
-				b = append(b, ' ')
+				b.WriteByte(' ')
 			}
 			space = true
 			continue
@@ -173,9 +174,9 @@ func foldForNeeds(s string) (string, bool) {
 			c += 'a' - 'A'
 		}
 		space = false
-		b = append(b, c)
+		b.WriteByte(c)
 	}
-	return string(b), true
+	return b.String(), true
 }
 
 // needs indexes every string injectionPatterns need, to look for all of them in one pass

@@ -45,16 +45,20 @@ func normaliseASCII(s string) string {
 	if i < 0 {
 		return s
 	}
-	b := []byte(s)
-	for ; i < len(b); i++ {
-		switch b[i] {
+	var b strings.Builder
+	b.Grow(len(s))
+	b.WriteString(s[:i])
+	for ; i < len(s); i++ {
+		switch c := s[i]; c {
 		case '`':
-			b[i] = '\''
+			b.WriteByte('\'')
 		case '\t', '\n', '\v', '\f', '\r':
-			b[i] = ' '
+			b.WriteByte(' ')
+		default:
+			b.WriteByte(c)
 		}
 	}
-	return string(b)
+	return b.String()
 }
 
 // off is offs[i], or i when offs is nil.
