@@ -16,8 +16,11 @@ func Append(b []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		if c := s[i]; c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			if safe[c] {
 				i++
+				for i < len(s) && s[i] < utf8.RuneSelf && safe[s[i]] {
+					i++
+				}
 				continue
 			}
 			b = append(b, s[start:i]...)
@@ -59,6 +62,14 @@ func Append(b []byte, s string) []byte {
 	b = append(b, s[start:]...)
 	return append(b, '"')
 }
+
+// safe marks the ASCII characters Append copies as they are.
+var safe = func() (t [utf8.RuneSelf]bool) {
+	for c := range t {
+		t[c] = c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
 
 // Cut decodes the JSON string at the start of b and returns it with what follows it.
 // ok is false, and encoding/json should decode b instead, when b does not start with a

@@ -3,6 +3,7 @@ package jsonstr
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 	"unicode/utf8"
 )
@@ -104,5 +105,15 @@ func checkSkip(t *testing.T, b []byte) {
 	rest, ok := Skip(append(b, ",x"...))
 	if !ok || string(TrimSpace(rest)) != ",x" {
 		t.Errorf("Skip(%q) = %q, %v; want the value consumed", b, rest, ok)
+	}
+}
+
+// BenchmarkAppend encodes a 7 kB prompt.
+func BenchmarkAppend(b *testing.B) {
+	s := strings.Repeat("The harbour authority on Thursday published plan \"000042\",\na set of <<<measures>>> — costing €120m. ", 70)
+	buf := make([]byte, 0, 2*len(s))
+	b.SetBytes(int64(len(s)))
+	for b.Loop() {
+		buf = Append(buf[:0], s)
 	}
 }
