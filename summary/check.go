@@ -153,10 +153,12 @@ type index struct {
 	wordSet   map[string]bool // lower-case words
 	wordList  []string        // lower-case words in order, for acronym expansions
 
-	isoDone   bool
-	isoMonths [100]bool // the month fields of ISO dates, which run to 99
-	months    [13]known // whether the source names each month, once asked
-	weekdays  [8]known
+	isoDone       bool
+	isoMonths     [100]bool // the month fields of ISO dates, which run to 99
+	monthsAsked   [13]bool
+	months        [13]bool // whether the source names each month asked about
+	weekdaysAsked [8]bool
+	weekdays      [8]bool
 
 	capsDone bool
 	capWords []string        // lower-case capitalised words, sorted, for name stems
@@ -213,45 +215,32 @@ func (idx *index) wordIndex() {
 	}
 }
 
-// known is the answer to a question about the source, once it has been asked.
-type known uint8
-
-const (
-	unknown known = iota
-	yes
-	no
-)
-
 // hasMonth reports whether the source names month mo (1 to 12), in a word or an ISO date.
 func (idx *index) hasMonth(mo int) bool {
-	if idx.months[mo] == unknown {
-		if !idx.isoDone {
-			idx.isoDone = true
-			if hasDigitDashDigit(idx.norm) { // isoDateRe's matches hold one
-				for _, m := range isoDateRe.FindAllStringSubmatch(idx.norm, -1) {
-					var mo int
-					fmt.Sscan(m[1], &mo)
-					idx.isoMonths[mo] = true
-				}
+	if !idx.isoDone {
+		idx.isoDone = true
+		if hasDigitDashDigit(idx.norm) { // isoDateRe's matches hold one
+			for _, m := range isoDateRe.FindAllStringSubmatch(idx.norm, -1) {
+				var iso int
+				fmt.Sscan(m[1], &iso)
+				idx.isoMonths[iso] = true
 			}
 		}
-		idx.months[mo] = no
-		if idx.isoMonths[mo] || idx.hasAnyWord(namesOfMonth[mo]) {
-			idx.months[mo] = yes
-		}
 	}
-	return idx.months[mo] == yes
+	if !idx.monthsAsked[mo] {
+		idx.monthsAsked[mo] = true
+		idx.months[mo] = idx.isoMonths[mo] || idx.hasAnyWord(namesOfMonth[mo])
+	}
+	return idx.months[mo]
 }
 
 // hasWeekday reports whether the source names weekday d (1 to 7).
 func (idx *index) hasWeekday(d int) bool {
-	if idx.weekdays[d] == unknown {
-		idx.weekdays[d] = no
-		if idx.hasAnyWord(namesOfWeekday[d]) {
-			idx.weekdays[d] = yes
-		}
+	if !idx.weekdaysAsked[d] {
+		idx.weekdaysAsked[d] = true
+		idx.weekdays[d] = idx.hasAnyWord(namesOfWeekday[d])
 	}
-	return idx.weekdays[d] == yes
+	return idx.weekdays[d]
 }
 
 // hasAnyWord reports whether one of names (lower case, letters only) is a word of the
@@ -283,7 +272,8 @@ func (idx *index) caps() {
 	}
 	idx.capsDone = true
 	idx.common = map[string]bool{}
-	// The capitalised words are lowered into one buffer, then cut from one string.
+	// The capitalised words are lowered into one buffer and cut from one string: one
+	// allocation, not one a word.
 	var buf []byte
 	var ends []int
 	for w := range strings.FieldsFuncSeq(idx.norm, notWordRune) {
@@ -666,10 +656,11 @@ var relativePhrases = func() (t [256][]string) {
 }()
 
 // relativeDates yields the start and end of each match of relativeRe in s, without the
-// regexp: one of relativePhrases in any case, with \b on both sides. Each phrase starts
-// and ends with an ASCII letter, and the only other runes that case-fold to its letters
-// are the Kelvin sign and the long s, of other lengths: a text holding one of them goes
-// to the regexp. TestRelativeDates and FuzzCheck hold it to the regexp.
+// regexp: one of relativePhrases in any case, with \b on both sides (each phrase starts
+// and ends with an ASCII letter). strings.EqualFold folds as the regexp does, but only
+// compares texts of one length: the two runes that fold to ASCII letters with another
+// length, the Kelvin sign and the long s, send the text to the regexp. TestRelativeDates
+// and FuzzCheck hold it to the regexp.
 func relativeDates(s string) iter.Seq2[int, int] {
 	return func(yield func(int, int) bool) {
 		if strings.ContainsRune(s, '\u212a') || strings.ContainsRune(s, '\u017f') {

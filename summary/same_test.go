@@ -332,3 +332,25 @@ func TestIndexMatchesOld(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkOldCheckNews and BenchmarkOldCheck are BenchmarkCheckNews and BenchmarkCheck
+// on the old code, to compare the two in one run on a busy machine.
+func BenchmarkOldCheckNews(b *testing.B) {
+	s, src := newsDraft()
+	b.ReportAllocs()
+	for b.Loop() {
+		oldCheck(s, src)
+	}
+}
+
+func BenchmarkOldCheck(b *testing.B) {
+	cases, err := Corpus()
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := cases[0]
+	b.ReportAllocs()
+	for b.Loop() {
+		oldCheck(c.Drafts[0].Summary, c.Source())
+	}
+}
