@@ -53,7 +53,8 @@ func InjectionFlags(src Source) []Flag {
 // sourceText is the text of src the checks search: title, byline and text.
 func sourceText(src Source) string { return src.Title + "\n" + src.Byline + "\n" + src.Text }
 
-// injectionFlags is InjectionFlags on sourceText(src), with or without the prefilter.
+// injectionFlags is InjectionFlags on all, a source's sourceText, with or without the
+// prefilter.
 func injectionFlags(all string, prefilter bool) []Flag {
 	var flags []Flag
 	var seen map[string]bool
@@ -143,8 +144,8 @@ func invisible(s string) int {
 	return n
 }
 
-// firstInvisible is the first rune invisible counts but the soft hyphen, which it skips:
-// TestFirstInvisible checks the format characters before it.
+// firstInvisible bounds the runes invisible counts from below: before it, only the soft
+// hyphen is a format character, and invisible does not count it (TestFirstInvisible).
 const firstInvisible = '\u0600'
 
 func letterOrDigit(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
