@@ -15,7 +15,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
@@ -98,12 +97,9 @@ type Config struct {
 // safe for concurrent use.
 type OpenAI struct {
 	cfg     Config
-	cc      openai.ClientConfig
+	client  *openai.Client
 	limiter *Limiter
 	log     *slog.Logger
-
-	framesMu sync.Mutex
-	frames   map[int]*frame // by output-token limit
 }
 
 var _ Writer = (*OpenAI)(nil)
@@ -182,7 +178,7 @@ func NewOpenAI(cfg Config) (*OpenAI, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &OpenAI{cfg: cfg, cc: cc, limiter: lim, log: log, frames: map[int]*frame{}}, nil
+	return &OpenAI{cfg: cfg, client: openai.NewClientWithConfig(cc), limiter: lim, log: log}, nil
 }
 
 // state collects what one Write cost.
@@ -431,11 +427,7 @@ func (o *OpenAI) read(resp openai.ChatCompletionResponse) (s summary.Summary, co
 
 // complete sends one chat completion, retrying 429, 5xx and timeouts with backoff.
 func (o *OpenAI) complete(ctx context.Context, msgs []openai.ChatCompletionMessage, maxOut int, st *state) (openai.ChatCompletionResponse, error) {
-	f := o.frameFor(maxOut)
-	var body []byte
-	if f.spliced {
-		body = f.body(msgs)
-	}
+	req := o.request(maxOut, msgs)
 	estimate := maxOut
 	if o.limiter.LimitsTokens() {
 		estimate += promptTokens(msgs)
@@ -447,16 +439,7 @@ func (o *OpenAI) complete(ctx context.Context, msgs []openai.ChatCompletionMessa
 		}
 		callCtx, cancel := context.WithTimeout(ctx, o.cfg.Timeout)
 		start := time.Now()
-		var resp openai.ChatCompletionResponse
-		var err error
-		switch {
-		case f.err != nil:
-			err = f.err
-		case f.spliced:
-			resp, err = o.send(callCtx, f, body)
-		default:
-			resp, err = openai.NewClientWithConfig(o.cc).CreateChatCompletion(callCtx, o.request(maxOut, msgs))
-		}
+		resp, err := o.client.CreateChatCompletion(callCtx, req)
 		cancel()
 		st.requests++
 		if err == nil {
@@ -691,4 +674,30 @@ func splitParts(text string, budget int) []string {
 		parts = append(parts, cur.String())
 	}
 	return parts
+}
+
+// request is the go-openai request for msgs with at most maxOut output tokens.
+func (o *OpenAI) request(maxOut int, msgs []openai.ChatCompletionMessage) openai.ChatCompletionRequest {
+	req := openai.ChatCompletionRequest{Model: o.cfg.Model, Messages: msgs, ReasoningEffort: o.cfg.ReasoningEffort}
+	if o.cfg.TokenLimitField == MaxTokens {
+		// Deprecated by OpenAI, but the only field Ollama and llama.cpp read.
+		req.MaxTokens = maxOut //lint:ignore SA1019 see above
+	} else {
+		req.MaxCompletionTokens = maxOut
+	}
+	if o.cfg.DisableThinking {
+		req.ChatTemplateKwargs = map[string]any{"enable_thinking": false}
+	}
+	switch o.cfg.ResponseFormat {
+	case FormatJSONSchema:
+		req.ResponseFormat = &openai.ChatCompletionResponseFormat{
+			Type: openai.ChatCompletionResponseFormatTypeJSONSchema,
+			JSONSchema: &openai.ChatCompletionResponseFormatJSONSchema{
+				Name: prompts.SchemaName, Schema: prompts.Schema(), Strict: true,
+			},
+		}
+	case FormatJSONObject:
+		req.ResponseFormat = &openai.ChatCompletionResponseFormat{Type: openai.ChatCompletionResponseFormatTypeJSONObject}
+	}
+	return req
 }

@@ -18,7 +18,6 @@ import (
 	"embed"
 	"encoding/json"
 	"strings"
-	"sync"
 	"text/template"
 	"unicode/utf8"
 )
@@ -32,16 +31,9 @@ const SchemaName = "news_summary"
 //go:embed system.txt user.txt
 var files embed.FS
 
-// templates are the source of the prompts. Render runs them compiled (compile.go); the
-// parse fails, and so does the compilation, at init.
 var templates = template.Must(template.New("").Funcs(template.FuncMap{
 	"inc": func(i int) int { return i + 1 },
 }).ParseFS(files, "system.txt", "user.txt"))
-
-var (
-	systemProgram = mustCompile("system.txt")
-	userProgram   = mustCompile("user.txt")
-)
 
 // Input is what one summarisation request is made from. All text fields are untrusted.
 type Input struct {
@@ -67,8 +59,6 @@ type view struct {
 	British         bool
 	HasInstructions bool
 	Combine         bool
-
-	loop frame
 }
 
 // Render returns the system and user messages for in. Every call picks a new random
@@ -76,21 +66,13 @@ type view struct {
 // made harmless first.
 func Render(in Input) (system, user string) {
 	v := newView(in, newBoundary())
-	return render(systemProgram, &v), render(userProgram, &v)
+	return execute("system.txt", v), execute("user.txt", v)
 }
 
-// Size returns len(system) + len(user) of what Render(in) returns, without building the
-// strings.
+// Size returns len(system) + len(user) of what Render(in) returns.
 func Size(in Input) int {
 	v := newView(in, "000000000000000000") // every boundary code has this length
-	buf := bufs.Get().(*[]byte)
-	defer bufs.Put(buf)
-	n := 0
-	for _, p := range []program{systemProgram, userProgram} {
-		*buf = p((*buf)[:0], &v)
-		n += len(bytes.TrimSpace(*buf)) + 1
-	}
-	return n
+	return len(execute("system.txt", v)) + len(execute("user.txt", v))
 }
 
 func newView(in Input, boundary string) view {
@@ -114,22 +96,7 @@ func newView(in Input, boundary string) view {
 	return v
 }
 
-// bufs holds render buffers: a prompt is a few kilobytes, and the message is copied out
-// of the buffer once, trimmed.
-var bufs = sync.Pool{New: func() any { b := make([]byte, 0, 8<<10); return &b }}
-
-// render runs p for v and returns the output without surrounding white space, ending in
-// one newline.
-func render(p program, v *view) string {
-	buf := bufs.Get().(*[]byte)
-	defer bufs.Put(buf)
-	out := p((*buf)[:0], v)
-	*buf = out[:0]
-	return string(append(bytes.TrimSpace(out), '\n'))
-}
-
-// execute runs the text/template named name for v, as render does with its compiled
-// program; tests hold the two to each other.
+// execute runs the template named name for v.
 func execute(name string, v view) string {
 	var b bytes.Buffer
 	if err := templates.ExecuteTemplate(&b, name, v); err != nil {
