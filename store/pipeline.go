@@ -138,31 +138,77 @@ const (
 // while another worker is still on the job (JetStream accepts late acks) finds LeaseBusy
 // instead of paying for a second generation.
 func (db *DB) TakeLease(ctx context.Context, id string, attempt int, owner string, ttl time.Duration) (Article, Lease, time.Duration, error) {
-	a, err := scanArticle(db.pool.QueryRow(ctx, `UPDATE articles SET lease_owner = $3, lease_until = now() + $4::interval
-		WHERE id = $1 AND attempt = $2 AND status = 'summarising'
-		  AND (lease_until IS NULL OR lease_until < now() OR lease_owner = $3)
-		RETURNING `+articleColumns, id, attempt, owner, ttl.String()))
+	c, lease, wait, err := db.ClaimSummary(ctx, id, attempt, owner, ttl, "")
+	return c.Article, lease, wait, err
+}
+
+// Claim is what a summarise job starts from: the article, under the caller's lease.
+type Claim struct {
+	Article
+	// GenKey is the generation key of the article's text for the caller's prompt and
+	// model: hex SHA-256 of genKeyPrefix, a zero byte and the text; "" without a prefix.
+	GenKey string
+	// Reuse names the earliest machine-written draft with the same GenKey, when the
+	// article is on its first version and has no reviewer's instructions (see
+	// [DB.FindReusable]); ReuseVersion is its version.
+	Reuse        string
+	ReuseVersion int
+}
+
+// ClaimSummary takes the lease as [DB.TakeLease] does and, in the same statement, looks
+// for a generation to reuse: a summarise job needs both, and one round trip instead of
+// two is a tenth of the pipeline's Postgres work per article.
+func (db *DB) ClaimSummary(ctx context.Context, id string, attempt int, owner string, ttl time.Duration, genKeyPrefix string) (Claim, Lease, time.Duration, error) {
+	var c Claim
+	var reuse *string
+	var reuseVersion *int
+	a, err := scanArticle(extraColumns{db.pool.QueryRow(ctx, `WITH moved AS (
+			UPDATE articles SET lease_owner = $3, lease_until = now() + $4::interval
+			WHERE id = $1 AND attempt = $2 AND status = 'summarising'
+			  AND (lease_until IS NULL OR lease_until < now() OR lease_owner = $3)
+			RETURNING `+articleColumns+`, CASE WHEN $5 = '' THEN ''
+				ELSE encode(sha256(convert_to($5, 'UTF8') || '\x00'::bytea || convert_to(text, 'UTF8')), 'hex') END AS gen_key
+		)
+		SELECT m.*, r.article_id, r.version FROM moved m LEFT JOIN LATERAL (
+			SELECT d.article_id::text, d.version FROM drafts d
+			WHERE d.gen_key = m.gen_key AND d.gen_key <> '' AND d.generation IS NOT NULL
+			  AND m.instructions = '' AND m.current_version = 0
+			ORDER BY d.created_at LIMIT 1
+		) r ON true`, id, attempt, owner, ttl.String(), genKeyPrefix), []any{&c.GenKey, &reuse, &reuseVersion}})
 	if err == nil {
-		return a, LeaseTaken, 0, nil
+		c.Article = a
+		if reuse != nil && reuseVersion != nil {
+			c.Reuse, c.ReuseVersion = *reuse, *reuseVersion
+		}
+		return c, LeaseTaken, 0, nil
 	}
 	if !errors.Is(err, ErrNotFound) {
-		return Article{}, LeaseStale, 0, fmt.Errorf("take lease %s: %w", id, err)
+		return Claim{}, LeaseStale, 0, fmt.Errorf("take lease %s: %w", id, err)
 	}
 	var left time.Duration
 	var until *time.Time
 	err = db.pool.QueryRow(ctx, `SELECT lease_until FROM articles WHERE id = $1 AND attempt = $2 AND status = 'summarising'`,
 		id, attempt).Scan(&until)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Article{}, LeaseStale, 0, nil
+		return Claim{}, LeaseStale, 0, nil
 	}
 	if err != nil {
-		return Article{}, LeaseStale, 0, fmt.Errorf("read lease %s: %w", id, err)
+		return Claim{}, LeaseStale, 0, fmt.Errorf("read lease %s: %w", id, err)
 	}
 	if until != nil {
 		left = time.Until(*until)
 	}
-	return Article{}, LeaseBusy, max(left, time.Second), nil
+	return Claim{}, LeaseBusy, max(left, time.Second), nil
 }
+
+// extraColumns is a row with more columns after the ones its reader scans: Scan fills
+// them into extra.
+type extraColumns struct {
+	pgx.Row
+	extra []any
+}
+
+func (r extraColumns) Scan(dest ...any) error { return r.Row.Scan(append(dest, r.extra...)...) }
 
 // RenewLease extends a lease the caller holds.
 func (db *DB) RenewLease(ctx context.Context, id, owner string, ttl time.Duration) error {

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -470,5 +472,68 @@ func TestExtractedTextIsCompressedWithLZ4(t *testing.T) {
 	}
 	if got != want {
 		t.Errorf("text compression = %s, want %s", got, want)
+	}
+}
+
+// ClaimSummary computes the generation key in Postgres; it must be the worker's key
+// (hex SHA-256 of prefix, a zero byte and the text, as UTF-8) or reuse never matches.
+func TestClaimSummaryFindsTheGenerationToReuse(t *testing.T) {
+	ctx := t.Context()
+	db := New(testenv.Pool(t))
+	const prefix = "model-x|prompt-3"
+	text := "Ünïcödé “quotes”, € 12 and an emoji 🗞 in the council's budget story.\n\nSecond paragraph."
+	sum := sha256.Sum256([]byte(prefix + "\x00" + text))
+	wantKey := hex.EncodeToString(sum[:])
+	extracted := func(key string) string {
+		t.Helper()
+		id := submit(t, db, key).ID
+		if _, ok, err := db.StartExtract(ctx, id, 1); err != nil || !ok {
+			t.Fatalf("StartExtract = ok %v, err %v", ok, err)
+		}
+		e := testExtracted
+		e.Text = text
+		if ok, err := db.SaveExtract(ctx, id, 1, e); err != nil || !ok {
+			t.Fatalf("SaveExtract = ok %v, err %v", ok, err)
+		}
+		return id
+	}
+
+	first := extracted("claim-first")
+	c, lease, _, err := db.ClaimSummary(ctx, first, 1, "w1", time.Minute, prefix)
+	if err != nil || lease != LeaseTaken {
+		t.Fatalf("ClaimSummary = %v, %v", lease, err)
+	}
+	if c.GenKey != wantKey || c.Text != text || c.ID != first {
+		t.Fatalf("claim: key %q text %q id %s, want key %q", c.GenKey, c.Text, c.ID, wantKey)
+	}
+	if c.Reuse != "" {
+		t.Fatalf("claim of the first copy reuses %s v%d", c.Reuse, c.ReuseVersion)
+	}
+	d := testDraft(first, "llm", "model-x")
+	d.GenKey = c.GenKey
+	if _, ok, err := db.SaveGenerated(ctx, 1, d); err != nil || !ok {
+		t.Fatalf("SaveGenerated = ok %v, err %v", ok, err)
+	}
+
+	second := extracted("claim-second")
+	c, lease, _, err = db.ClaimSummary(ctx, second, 1, "w1", time.Minute, prefix)
+	if err != nil || lease != LeaseTaken {
+		t.Fatalf("ClaimSummary = %v, %v", lease, err)
+	}
+	if c.Reuse != first || c.ReuseVersion != 1 {
+		t.Errorf("claim of the second copy reuses %q v%d, want %s v1", c.Reuse, c.ReuseVersion, first)
+	}
+	if c, _, _, err := db.ClaimSummary(ctx, second, 1, "w1", time.Minute, "other-model|prompt-3"); err != nil || c.Reuse != "" {
+		t.Errorf("claim for another model reuses %q (err %v)", c.Reuse, err)
+	}
+	if c, _, _, err := db.ClaimSummary(ctx, second, 1, "w1", time.Minute, ""); err != nil || c.GenKey != "" || c.Reuse != "" {
+		t.Errorf("claim without a prefix: key %q reuse %q (err %v)", c.GenKey, c.Reuse, err)
+	}
+	mustExec(t, db, `UPDATE articles SET instructions = 'Shorter.' WHERE id = $1`, second)
+	if c, _, _, err := db.ClaimSummary(ctx, second, 1, "w1", time.Minute, prefix); err != nil || c.Reuse != "" {
+		t.Errorf("claim with a reviewer's instructions reuses %q (err %v)", c.Reuse, err)
+	}
+	if _, lease, _, err := db.ClaimSummary(ctx, second, 1, "w2", time.Minute, prefix); err != nil || lease != LeaseBusy {
+		t.Errorf("claim by another worker = %v, %v, want busy", lease, err)
 	}
 }

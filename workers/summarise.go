@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -22,7 +23,7 @@ const leaseWaitInSlot = 5 * time.Second
 // pays for a second generation), calls the writer, runs the grounding checks and stores
 // version N+1.
 func (w *Worker) summarise(ctx context.Context, job queue.Job, log *slog.Logger) error {
-	a, lease, wait, err := w.db.TakeLease(ctx, job.ArticleID, job.Attempt, w.cfg.ID, w.leaseTTL())
+	c, lease, wait, err := w.db.ClaimSummary(ctx, job.ArticleID, job.Attempt, w.cfg.ID, w.leaseTTL(), w.cfg.GenKeyPrefix)
 	// A delivery that races the lease of a worker that died on this job (JetStream
 	// redelivers about when that lease runs out) waits for it here instead of going back
 	// to the queue: every nak spends one of the job's MaxDeliver deliveries, and a few
@@ -33,7 +34,7 @@ func (w *Worker) summarise(ctx context.Context, job queue.Job, log *slog.Logger)
 			return ctx.Err()
 		case <-time.After(wait):
 		}
-		a, lease, wait, err = w.db.TakeLease(ctx, job.ArticleID, job.Attempt, w.cfg.ID, w.leaseTTL())
+		c, lease, wait, err = w.db.ClaimSummary(ctx, job.ArticleID, job.Attempt, w.cfg.ID, w.leaseTTL(), w.cfg.GenKeyPrefix)
 	}
 	if err != nil {
 		return err
@@ -45,6 +46,7 @@ func (w *Worker) summarise(ctx context.Context, job queue.Job, log *slog.Logger)
 	case store.LeaseBusy:
 		return &busyError{wait: wait}
 	}
+	a := c.Article
 	releaseOnError := func(err error) error {
 		if rerr := w.db.ReleaseLease(context.WithoutCancel(ctx), a.ID, w.cfg.ID); rerr != nil {
 			log.Warn("release lease", "err", rerr)
@@ -62,7 +64,7 @@ func (w *Worker) summarise(ctx context.Context, job queue.Job, log *slog.Logger)
 
 	reused := false
 	if a.Instructions == "" && a.CurrentVersion == 0 && key != "" {
-		prev, found, err := w.db.FindReusable(ctx, key)
+		prev, found, err := w.reusable(ctx, c, key)
 		if err != nil {
 			return releaseOnError(err)
 		}
@@ -103,6 +105,23 @@ func (w *Worker) summarise(ctx context.Context, job queue.Job, log *slog.Logger)
 	log.Info("draft saved", "version", version, "author", draft.Author, "model", draft.Model,
 		"flags", len(draft.Flags), "prompt_tokens", draft.PromptTokens, "completion_tokens", draft.CompletionTokens, "reused", reused)
 	return nil
+}
+
+// reusable returns the earlier generation of the same text, prompt and model that the
+// claim found. Postgres computed the claim's key; should it ever differ from ours (a
+// database whose encoding is not UTF-8), the lookup runs again with ours.
+func (w *Worker) reusable(ctx context.Context, c store.Claim, key string) (store.Draft, bool, error) {
+	if c.GenKey != key {
+		return w.db.FindReusable(ctx, key)
+	}
+	if c.Reuse == "" {
+		return store.Draft{}, false, nil
+	}
+	d, err := w.db.GetDraft(ctx, c.Reuse, c.ReuseVersion)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Draft{}, false, nil
+	}
+	return d, err == nil, err
 }
 
 // write asks the model once one of the worker's model calls is free, and counts the
