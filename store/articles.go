@@ -118,7 +118,8 @@ func (db *DB) GetByURLKey(ctx context.Context, key string) (Article, error) {
 // MarkEnqueued records that the current attempt's message for the article's current stage
 // is in the queue. The reconciler republishes articles where this never happened.
 func (db *DB) MarkEnqueued(ctx context.Context, id string, attempt int) error {
-	_, err := db.pool.Exec(ctx, `UPDATE articles SET enqueued_at = now() WHERE id = $1 AND attempt = $2`, id, attempt)
+	_, err := db.pool.Exec(ctx, `WITH `+asyncCommit+` UPDATE articles SET enqueued_at = now()
+		FROM async WHERE id = $1 AND attempt = $2`, id, attempt)
 	if err != nil {
 		return fmt.Errorf("mark enqueued %s: %w", id, err)
 	}

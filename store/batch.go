@@ -104,8 +104,8 @@ func (db *DB) SubmitMany(ctx context.Context, subs []Submission) ([]SubmitResult
 
 // MarkEnqueuedMany is [DB.MarkEnqueued] for a batch of articles at their attempts.
 func (db *DB) MarkEnqueuedMany(ctx context.Context, ids []string, attempts []int) error {
-	_, err := db.pool.Exec(ctx, `UPDATE articles a SET enqueued_at = now()
-		FROM unnest($1::uuid[], $2::int[]) AS t(id, attempt) WHERE a.id = t.id AND a.attempt = t.attempt`, ids, attempts)
+	_, err := db.pool.Exec(ctx, `WITH `+asyncCommit+` UPDATE articles a SET enqueued_at = now()
+		FROM unnest($1::uuid[], $2::int[]) AS t(id, attempt), async WHERE a.id = t.id AND a.attempt = t.attempt`, ids, attempts)
 	if err != nil {
 		return fmt.Errorf("mark enqueued: %w", err)
 	}

@@ -28,6 +28,18 @@ import (
 //   - the outer SELECT announces each logged row with pg_notify, payload the id as given,
 //     exactly as [record] does. A data-modifying CTE always runs; a function in the outer
 //     query runs only for the rows it reads, so no history row means no notification.
+//
+// Claims (StartExtract, ClaimSummary, the leases, the enqueued marks) commit without
+// waiting for their WAL to reach disk ([asyncCommit]). Losing one in a Postgres crash only
+// repeats work its job redoes anyway: the next transition of the same job accepts the
+// state before the claim, and any later synchronous commit (SaveExtract, SaveGenerated,
+// Fail: the ones a worker acknowledges a message on) flushes the claims before it. Two of a
+// pipeline article's four commits no longer wait on an fsync.
+
+// asyncCommit is a CTE that makes the statement's transaction commit asynchronously
+// (synchronous_commit off, for this transaction only). A statement names it in a FROM list
+// so that it runs; it yields one row.
+const asyncCommit = `async AS (SELECT set_config('synchronous_commit', 'off', true) AS async_commit)`
 
 // SystemActor is the actor recorded for changes the pipeline makes.
 const SystemActor = "newsdesk"
@@ -36,10 +48,10 @@ const SystemActor = "newsdesk"
 // false when the article has moved on or belongs to another attempt: the message is stale.
 // A redelivery while extracting returns the article again, without a second history row.
 func (db *DB) StartExtract(ctx context.Context, id string, attempt int) (a Article, ok bool, err error) {
-	a, err = scanArticle(notifyColumn{db.pool.QueryRow(ctx, `WITH locked AS (
-			SELECT id AS locked_id, status AS from_status FROM articles
+	a, err = scanArticle(notifyColumn{db.pool.QueryRow(ctx, `WITH `+asyncCommit+`, locked AS (
+			SELECT id AS locked_id, status AS from_status FROM articles, async
 			WHERE id = $1 AND attempt = $2 AND status IN ('queued', 'extracting')
-			FOR UPDATE
+			FOR UPDATE OF articles
 		), moved AS (
 			UPDATE articles a SET status = 'extracting', updated_at = now()
 			FROM locked WHERE a.id = locked.locked_id
@@ -76,7 +88,8 @@ type Extracted struct {
 }
 
 // SaveExtract stores the text and metadata and moves the article to summarising. ok is false
-// when the article was no longer extracting for this attempt.
+// when the article was no longer extracting (or queued: a crash lost the claim) for this
+// attempt.
 func (db *DB) SaveExtract(ctx context.Context, id string, attempt int, e Extracted) (ok bool, err error) {
 	// The UPDATE's own condition is the compare-and-set (the status it leaves is fixed), so
 	// there is no locked step. The outer SELECT returns one row per announced change.
@@ -84,7 +97,7 @@ func (db *DB) SaveExtract(ctx context.Context, id string, attempt int, e Extract
 			UPDATE articles SET status = 'summarising', enqueued_at = NULL, title = $3, byline = $4,
 				site_name = $5, lang = $6, canonical_url = $7, published_at = $8, word_count = $9, text = $10,
 				text_sha256 = $11, updated_at = now()
-			WHERE id = $1 AND attempt = $2 AND status = 'extracting'
+			WHERE id = $1 AND attempt = $2 AND status IN ('queued', 'extracting')
 			RETURNING id
 		), logged AS (
 			INSERT INTO history (article_id, actor, action, from_status, to_status, note)
@@ -162,8 +175,9 @@ func (db *DB) ClaimSummary(ctx context.Context, id string, attempt int, owner st
 	var c Claim
 	var reuse *string
 	var reuseVersion *int
-	a, err := scanArticle(extraColumns{db.pool.QueryRow(ctx, `WITH moved AS (
+	a, err := scanArticle(extraColumns{db.pool.QueryRow(ctx, `WITH `+asyncCommit+`, moved AS (
 			UPDATE articles SET lease_owner = $3, lease_until = now() + $4::interval
+			FROM async
 			WHERE id = $1 AND attempt = $2 AND status = 'summarising'
 			  AND (lease_until IS NULL OR lease_until < now() OR lease_owner = $3)
 			RETURNING `+articleColumns+`, CASE WHEN $5 = '' THEN ''
@@ -212,8 +226,8 @@ func (r extraColumns) Scan(dest ...any) error { return r.Row.Scan(append(dest, r
 
 // RenewLease extends a lease the caller holds.
 func (db *DB) RenewLease(ctx context.Context, id, owner string, ttl time.Duration) error {
-	_, err := db.pool.Exec(ctx, `UPDATE articles SET lease_until = now() + $3::interval
-		WHERE id = $1 AND lease_owner = $2 AND status = 'summarising'`, id, owner, ttl.String())
+	_, err := db.pool.Exec(ctx, `WITH `+asyncCommit+` UPDATE articles SET lease_until = now() + $3::interval
+		FROM async WHERE id = $1 AND lease_owner = $2 AND status = 'summarising'`, id, owner, ttl.String())
 	if err != nil {
 		return fmt.Errorf("renew lease %s: %w", id, err)
 	}
@@ -223,8 +237,8 @@ func (db *DB) RenewLease(ctx context.Context, id, owner string, ttl time.Duratio
 // ReleaseLease gives a lease back early, e.g. when a transient error sends the job back to
 // the queue, so the next delivery need not wait for it to expire.
 func (db *DB) ReleaseLease(ctx context.Context, id, owner string) error {
-	_, err := db.pool.Exec(ctx, `UPDATE articles SET lease_owner = '', lease_until = NULL
-		WHERE id = $1 AND lease_owner = $2`, id, owner)
+	_, err := db.pool.Exec(ctx, `WITH `+asyncCommit+` UPDATE articles SET lease_owner = '', lease_until = NULL
+		FROM async WHERE id = $1 AND lease_owner = $2`, id, owner)
 	if err != nil {
 		return fmt.Errorf("release lease %s: %w", id, err)
 	}

@@ -537,3 +537,24 @@ func TestClaimSummaryFindsTheGenerationToReuse(t *testing.T) {
 		t.Errorf("claim by another worker = %v, %v, want busy", lease, err)
 	}
 }
+
+// StartExtract commits asynchronously: a Postgres crash may lose it while the worker goes
+// on extracting. SaveExtract of the same attempt must then still move the article on,
+// and one of another attempt must not.
+func TestSaveExtractAfterALostClaim(t *testing.T) {
+	ctx := t.Context()
+	db := New(testenv.Pool(t))
+	id := submit(t, db, "lost-claim").ID
+	if ok, err := db.SaveExtract(ctx, id, 2, testExtracted); err != nil || ok {
+		t.Fatalf("SaveExtract of another attempt = ok %v, err %v; want refused", ok, err)
+	}
+	if ok, err := db.SaveExtract(ctx, id, 1, testExtracted); err != nil || !ok {
+		t.Fatalf("SaveExtract of a queued article = ok %v, err %v; want saved", ok, err)
+	}
+	if a, err := db.Get(ctx, id); err != nil || a.Status != StatusSummarising || a.Text != testExtracted.Text {
+		t.Fatalf("after SaveExtract: status %q text %q, err %v", a.Status, a.Text, err)
+	}
+	if ok, err := db.SaveExtract(ctx, id, 1, testExtracted); err != nil || ok {
+		t.Errorf("second SaveExtract = ok %v, err %v; want refused", ok, err)
+	}
+}
