@@ -99,11 +99,13 @@ func newView(in Input, boundary string) view {
 // execute runs the template named name for v.
 func execute(name string, v view) string {
 	var b bytes.Buffer
+	// The instructions are a few kilobytes; sized up front, the article is copied once.
+	b.Grow(len(v.Text) + len(v.Instructions) + 8<<10)
 	if err := templates.ExecuteTemplate(&b, name, v); err != nil {
 		// The templates are embedded and parsed at init; an error here is a bug.
 		panic("prompts: " + err.Error())
 	}
-	return strings.TrimSpace(b.String()) + "\n"
+	return string(append(bytes.TrimSpace(b.Bytes()), '\n'))
 }
 
 func newBoundary() string {
