@@ -3,7 +3,7 @@
 // against a fresh database on the real Postgres, a nats-server started per scenario, an
 // OpenAI-compatible fake provider (llm/llmtest) and pages served by the test. Each scenario
 // breaks something underneath the pipeline (kill -9 of a worker mid-LLM-call, a crash between
-// commit and publish, a broker restart or lost broker data, a Postgres restart, duplicate
+// commit and publish, a broker restart or lost broker data, a Postgres restart or crash, duplicate
 // submissions and deliveries, slow and poisonous jobs, a job that kills every worker, SIGTERM
 // under load, loss of the stream leader of a three-node cluster) and then checks one
 // invariant:

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -181,6 +182,18 @@ func TestNATSDataLost(t *testing.T) {
 // TestPostgresRestart runs the pipeline on a private Postgres and stops and starts it
 // mid-run.
 func TestPostgresRestart(t *testing.T) {
+	testPostgresDown(t, "Postgres restarted mid-run", "pgrestart", false)
+}
+
+// TestPostgresCrash kills a private Postgres mid-run the way a crash would (an immediate
+// shutdown: no checkpoint, WAL not yet flushed is lost) and starts it again. The claims
+// (StartExtract, the summarise lease, the enqueued marks) commit asynchronously, so some
+// of them are lost here; the jobs they belong to must still end exactly once.
+func TestPostgresCrash(t *testing.T) {
+	testPostgresDown(t, "Postgres crashed mid-run", "pgcrash", true)
+}
+
+func testPostgresDown(t *testing.T, scenario, slug string, crash bool) {
 	dir, err := os.MkdirTemp("", "ndpg")
 	if err != nil {
 		t.Fatal(err)
@@ -205,9 +218,24 @@ func TestPostgresRestart(t *testing.T) {
 	a := s.api(t, "api")
 	s.worker(t, "worker", nil)
 	l := newLedger()
-	l.mustSubmit(t, a, s.adminToken, stories(s.pages, "pgrestart", 80), 80)
+	l.mustSubmit(t, a, s.adminToken, stories(s.pages, slug, 80), 80)
 	waitDrafts(t, s, 15, time.Minute)
-	if err := cl.Stop(ctx); err != nil {
+	if crash {
+		// SIGQUIT to the postmaster is PostgreSQL's immediate shutdown: every process
+		// quits at once, as in a crash, and the next start runs crash recovery.
+		b, err := os.ReadFile(filepath.Join(dir, "pg", "data", "postmaster.pid"))
+		if err != nil {
+			t.Fatalf("read postmaster.pid: %v", err)
+		}
+		pid, err := strconv.Atoi(strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0]))
+		if err != nil {
+			t.Fatalf("postmaster.pid: %v", err)
+		}
+		if err := syscall.Kill(pid, syscall.SIGQUIT); err != nil {
+			t.Fatalf("crash Postgres: %v", err)
+		}
+		_ = cl.Stop(ctx) // waits for the exit, which reports the crash as an error
+	} else if err := cl.Stop(ctx); err != nil {
 		t.Fatalf("stop Postgres: %v", err)
 	}
 	time.Sleep(3 * time.Second)
@@ -218,7 +246,7 @@ func TestPostgresRestart(t *testing.T) {
 	if cl.DSN() != s.dbURL {
 		t.Fatalf("Postgres came back at %s, not %s", cl.DSN(), s.dbURL)
 	}
-	c := invariant(t, "Postgres restarted mid-run", s, l, 2*time.Minute, llmPerArticle)
+	c := invariant(t, scenario, s, l, 2*time.Minute, llmPerArticle)
 	if c.Drafts != 80 {
 		t.Errorf("drafts = %d, want 80", c.Drafts)
 	}
