@@ -1,14 +1,12 @@
 package llm
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
 	"strings"
 
-	"newsdesk/llm/internal/jsonstr"
 	"newsdesk/prompts"
 )
 
@@ -133,9 +131,6 @@ func alias(k string) string {
 }
 
 func decodeOutput(c string) (prompts.Output, error) {
-	if out, ok := decodeOutputPlain(c); ok {
-		return out, nil
-	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(c), &raw); err != nil {
 		return prompts.Output{}, fmt.Errorf("the answer is not valid JSON: %w", err)
@@ -180,110 +175,4 @@ func decodeOutput(c string) (prompts.Output, error) {
 		return prompts.Output{}, errors.New("the JSON object has none of the summary fields")
 	}
 	return out, nil
-}
-
-// decodeOutputPlain decodes the usual answer, an object of strings, an array of
-// strings and a boolean, in one pass over it: decodeOutput's general path (a map of
-// raw values, each decoded again) made about 40 allocations an answer. ok is false, and the general path decides, for an answer with no summary
-// field, two keys for one field, a value of another type, or a string with an escape
-// that jsonstr leaves to encoding/json.
-func decodeOutputPlain(c string) (out prompts.Output, ok bool) {
-	b := []byte(c)
-	if !json.Valid(b) {
-		return out, false
-	}
-	// b is valid JSON that starts with '{' (parseOutput's candidates do), so only the
-	// values need checking below.
-	var seen [6]bool
-	found := false
-	b = jsonstr.TrimSpace(b[1:])
-	for len(b) > 0 && b[0] != '}' {
-		key, rest, ok := jsonstr.Cut(b)
-		if !ok {
-			return out, false
-		}
-		b = jsonstr.TrimSpace(jsonstr.TrimSpace(rest)[1:]) // past the colon
-		field := -1
-		switch alias(key) {
-		case "key_points":
-			field, found = 0, true
-			if b, ok = plainStrings(b, &out.KeyPoints); !ok {
-				return out, false
-			}
-		case "why_it_matters":
-			field, found = 1, true
-			b, ok = plainString(b, &out.WhyItMatters)
-		case "what_it_means_for_you":
-			field, found = 2, true
-			b, ok = plainString(b, &out.WhatItMeansForYou)
-		case "language":
-			field = 3
-			b, ok = plainString(b, &out.Language)
-		case "insufficient_source":
-			field, found = 4, true
-			switch {
-			case bytes.HasPrefix(b, []byte("true")):
-				out.InsufficientSource, b = true, b[4:]
-			case bytes.HasPrefix(b, []byte("false")):
-				b = b[5:]
-			case bytes.HasPrefix(b, []byte("null")):
-				b = b[4:]
-			default:
-				return out, false
-			}
-		case "insufficient_reason":
-			field = 5
-			b, ok = plainString(b, &out.InsufficientReason)
-		default:
-			b, ok = jsonstr.Skip(b)
-		}
-		if !ok || field >= 0 && seen[field] {
-			return out, false
-		}
-		if field >= 0 {
-			seen[field] = true
-		}
-		if b = jsonstr.TrimSpace(b); len(b) > 0 && b[0] == ',' {
-			b = jsonstr.TrimSpace(b[1:])
-		}
-	}
-	return out, found
-}
-
-// plainString decodes a JSON string or null (which leaves v alone, as encoding/json
-// does) into v.
-func plainString(b []byte, v *string) ([]byte, bool) {
-	if bytes.HasPrefix(b, []byte("null")) {
-		return b[4:], true
-	}
-	s, rest, ok := jsonstr.Cut(b)
-	if ok {
-		*v = s
-	}
-	return rest, ok
-}
-
-// plainStrings decodes a JSON array of strings, or null, into v as encoding/json does.
-func plainStrings(b []byte, v *[]string) ([]byte, bool) {
-	if bytes.HasPrefix(b, []byte("null")) {
-		return b[4:], true
-	}
-	if len(b) == 0 || b[0] != '[' {
-		return b, false
-	}
-	list := make([]string, 0, 5)
-	b = jsonstr.TrimSpace(b[1:])
-	for len(b) > 0 && b[0] != ']' {
-		var s string
-		var ok bool
-		if b, ok = plainString(b, &s); !ok {
-			return b, false
-		}
-		list = append(list, s)
-		if b = jsonstr.TrimSpace(b); len(b) > 0 && b[0] == ',' {
-			b = jsonstr.TrimSpace(b[1:])
-		}
-	}
-	*v = list
-	return b[1:], true
 }

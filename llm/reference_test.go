@@ -202,18 +202,18 @@ func decodeOutputReference(c string) (prompts.Output, error) {
 	return out, nil
 }
 
-// TestDecodeOutputPlainTakesUsualAnswers: the answers models usually give go the fast
-// way, and give what the general path gives.
-func TestDecodeOutputPlainTakesUsualAnswers(t *testing.T) {
+// TestDecodeOutputTakesUsualAnswers: the answers models usually give decode as the
+// reference does.
+func TestDecodeOutputTakesUsualAnswers(t *testing.T) {
 	for _, c := range []string{
 		`{"key_points":["The council approved a £12 million budget.","Work starts in March.","Jane Porter said the money comes from reserves."],"why_it_matters":"Repairs had been delayed for two years.","what_it_means_for_you":"Drivers can expect roadworks from March.","language":"en","insufficient_source":false,"insufficient_reason":""}`,
 		"{\n  \"key_points\": [\n    \"A \\\"quoted\\\" point.\",\n    \"B.\"\n  ],\n  \"why_it_matters\": \"W.\",\n  \"what_it_means_for_you\": \"M.\",\n  \"language\": \"de\",\n  \"insufficient_source\": false,\n  \"insufficient_reason\": \"\"\n}",
 		`{"key_points":[],"why_it_matters":"","what_it_means_for_you":"","language":"en","insufficient_source":true,"insufficient_reason":"A cookie wall."}`,
 	} {
-		got, ok := decodeOutputPlain(c)
+		got, gerr := decodeOutput(c)
 		want, err := decodeOutputReference(c)
-		if !ok || err != nil || !reflect.DeepEqual(got, want) {
-			t.Errorf("decodeOutputPlain(%s) = %+v, %v; the general path gives %+v, %v", c, got, ok, want, err)
+		if gerr != nil || err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("decodeOutput(%s) = %+v, %v; the reference gives %+v, %v", c, got, gerr, want, err)
 		}
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"embed"
+	"encoding/hex"
 	"encoding/json"
 	"strings"
 	"text/template"
@@ -111,12 +112,7 @@ func execute(name string, v view) string {
 func newBoundary() string {
 	var b [9]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
-	const digits = "0123456789ABCDEF"
-	var out [18]byte
-	for i, c := range b {
-		out[2*i], out[2*i+1] = digits[c>>4], digits[c&15]
-	}
-	return string(out[:])
+	return strings.ToUpper(hex.EncodeToString(b[:]))
 }
 
 // markers breaks any "<<<" or ">>>" run, so that text from a page can never forge the
