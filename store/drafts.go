@@ -27,7 +27,7 @@ type Draft struct {
 	PromptTokens     int
 	CompletionTokens int
 	CostUSD          float64
-	GenKey           string // see FindReusable
+	GenKey           string // see Claim.GenKey
 	CreatedAt        time.Time
 }
 
@@ -142,26 +142,4 @@ func insertDraft(ctx context.Context, tx pgx.Tx, d Draft) (version int, inserted
 		return 0, false, fmt.Errorf("insert draft: %w", err)
 	}
 	return version, true, nil
-}
-
-// findReusableSQL repeats drafts_reuse_idx's predicate (a non-empty gen_key): a generic plan
-// cannot prove it from $1, so without it Postgres scans every draft once pgx's prepared
-// statement switches to the generic plan, after five calls.
-const findReusableSQL = `SELECT ` + draftColumns + ` FROM drafts
-	WHERE gen_key = $1 AND gen_key <> '' AND generation IS NOT NULL ORDER BY created_at LIMIT 1`
-
-// FindReusable returns an earlier machine-written draft with the same generation key (the
-// same text, prompt version and model), so that resubmitting identical text costs nothing.
-func (db *DB) FindReusable(ctx context.Context, genKey string) (Draft, bool, error) {
-	if genKey == "" {
-		return Draft{}, false, nil
-	}
-	d, err := scanDraft(db.pool.QueryRow(ctx, findReusableSQL, genKey))
-	if errors.Is(err, ErrNotFound) {
-		return Draft{}, false, nil
-	}
-	if err != nil {
-		return Draft{}, false, fmt.Errorf("find reusable draft: %w", err)
-	}
-	return d, true, nil
 }

@@ -162,8 +162,8 @@ type Claim struct {
 	// model: hex SHA-256 of genKeyPrefix, a zero byte and the text; "" without a prefix.
 	GenKey string
 	// Reuse names the earliest machine-written draft with the same GenKey, when the
-	// article is on its first version and has no reviewer's instructions (see
-	// [DB.FindReusable]); ReuseVersion is its version.
+	// article is on its first version and has no reviewer's instructions, so that
+	// resubmitting identical text costs no tokens; ReuseVersion is its version.
 	Reuse        string
 	ReuseVersion int
 }
@@ -175,20 +175,7 @@ func (db *DB) ClaimSummary(ctx context.Context, id string, attempt int, owner st
 	var c Claim
 	var reuse *string
 	var reuseVersion *int
-	a, err := scanArticle(extraColumns{db.pool.QueryRow(ctx, `WITH `+asyncCommit+`, moved AS (
-			UPDATE articles SET lease_owner = $3, lease_until = now() + $4::interval
-			FROM async
-			WHERE id = $1 AND attempt = $2 AND status = 'summarising'
-			  AND (lease_until IS NULL OR lease_until < now() OR lease_owner = $3)
-			RETURNING `+articleColumns+`, CASE WHEN $5 = '' THEN ''
-				ELSE encode(sha256(convert_to($5, 'UTF8') || '\x00'::bytea || convert_to(text, 'UTF8')), 'hex') END AS gen_key
-		)
-		SELECT m.*, r.article_id, r.version FROM moved m LEFT JOIN LATERAL (
-			SELECT d.article_id::text, d.version FROM drafts d
-			WHERE d.gen_key = m.gen_key AND d.gen_key <> '' AND d.generation IS NOT NULL
-			  AND m.instructions = '' AND m.current_version = 0
-			ORDER BY d.created_at LIMIT 1
-		) r ON true`, id, attempt, owner, ttl.String(), genKeyPrefix), []any{&c.GenKey, &reuse, &reuseVersion}})
+	a, err := scanArticle(extraColumns{db.pool.QueryRow(ctx, claimSummarySQL, id, attempt, owner, ttl.String(), genKeyPrefix), []any{&c.GenKey, &reuse, &reuseVersion}})
 	if err == nil {
 		c.Article = a
 		if reuse != nil && reuseVersion != nil {
@@ -214,6 +201,26 @@ func (db *DB) ClaimSummary(ctx context.Context, id string, attempt int, owner st
 	}
 	return Claim{}, LeaseBusy, max(left, time.Second), nil
 }
+
+// claimSummarySQL takes the lease ($1 id, $2 attempt, $3 owner, $4 ttl) and returns the
+// article, its generation key for prefix $5 (the same as hex SHA-256 of prefix, a zero
+// byte and the UTF-8 text), and the earliest machine draft with that key, if the article
+// may reuse one. The lookup repeats drafts_reuse_idx's predicate (a non-empty key), so the
+// prepared statement's generic plan can use the index.
+const claimSummarySQL = `WITH ` + asyncCommit + `, moved AS (
+			UPDATE articles SET lease_owner = $3, lease_until = now() + $4::interval
+			FROM async
+			WHERE id = $1 AND attempt = $2 AND status = 'summarising'
+			  AND (lease_until IS NULL OR lease_until < now() OR lease_owner = $3)
+			RETURNING ` + articleColumns + `, CASE WHEN $5 = '' THEN ''
+				ELSE encode(sha256(convert_to($5, 'UTF8') || '\x00'::bytea || convert_to(text, 'UTF8')), 'hex') END AS gen_key
+		)
+		SELECT m.*, r.article_id, r.version FROM moved m LEFT JOIN LATERAL (
+			SELECT d.article_id::text, d.version FROM drafts d
+			WHERE d.gen_key = m.gen_key AND d.gen_key <> '' AND d.generation IS NOT NULL
+			  AND m.instructions = '' AND m.current_version = 0
+			ORDER BY d.created_at LIMIT 1
+		) r ON true`
 
 // extraColumns is a row with more columns after the ones its reader scans: Scan fills
 // them into extra.

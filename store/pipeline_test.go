@@ -416,7 +416,7 @@ func TestConcurrentTransitionsMoveOnce(t *testing.T) {
 // The reuse lookup runs once per summarise job. pgx prepares it, and after five calls
 // Postgres may run the generic plan, which must still use drafts_reuse_idx: a sequential
 // scan would make every summarise job read the whole drafts table.
-func TestFindReusableGenericPlanUsesIndex(t *testing.T) {
+func TestClaimSummaryGenericPlanUsesIndex(t *testing.T) {
 	ctx := t.Context()
 	db := New(testenv.Pool(t))
 	conn, err := db.Pool().Acquire(ctx)
@@ -428,11 +428,11 @@ func TestFindReusableGenericPlanUsesIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Exec(context.Background(), `RESET plan_cache_mode`)
-	if _, err := conn.Exec(ctx, `PREPARE find_reusable_plan AS `+findReusableSQL); err != nil {
+	if _, err := conn.Exec(ctx, `PREPARE claim_summary_plan(uuid, int, text, interval, text) AS `+claimSummarySQL); err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Exec(context.Background(), `DEALLOCATE find_reusable_plan`)
-	rows, err := conn.Query(ctx, `EXPLAIN EXECUTE find_reusable_plan('0123abcd')`)
+	defer conn.Exec(context.Background(), `DEALLOCATE claim_summary_plan`)
+	rows, err := conn.Query(ctx, `EXPLAIN EXECUTE claim_summary_plan('00000000-0000-0000-0000-000000000000', 1, 'w', '1 minute', 'prefix')`)
 	if err != nil {
 		t.Fatal(err)
 	}

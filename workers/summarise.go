@@ -2,8 +2,6 @@ package workers
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -54,25 +52,16 @@ func (w *Worker) summarise(ctx context.Context, job queue.Job, log *slog.Logger)
 		return err
 	}
 
-	key := ""
-	if w.cfg.GenKeyPrefix != "" {
-		sum := sha256.Sum256([]byte(w.cfg.GenKeyPrefix + "\x00" + a.Text))
-		key = hex.EncodeToString(sum[:])
-	}
-	draft := store.Draft{ArticleID: a.ID, GenKey: key, Actor: store.SystemActor}
+	draft := store.Draft{ArticleID: a.ID, GenKey: c.GenKey, Actor: store.SystemActor}
 	src := summary.Source{Title: a.Title, Byline: a.Byline, Text: a.Text, Lang: a.Lang}
 
-	reused := false
-	if a.Instructions == "" && a.CurrentVersion == 0 && key != "" {
-		prev, found, err := w.reusable(ctx, c, key)
-		if err != nil {
-			return releaseOnError(err)
-		}
-		if found {
-			reused = true
-			draft.Summary, draft.Author, draft.Model, draft.PromptVersion = prev.Summary, prev.Author, prev.Model, prev.PromptVersion
-			draft.Notes = append(prev.Notes, fmt.Sprintf("reused the generation of article %s v%d (identical text, prompt and model): no tokens spent", prev.ArticleID, prev.Version))
-		}
+	prev, reused, err := w.reusable(ctx, c)
+	if err != nil {
+		return releaseOnError(err)
+	}
+	if reused {
+		draft.Summary, draft.Author, draft.Model, draft.PromptVersion = prev.Summary, prev.Author, prev.Model, prev.PromptVersion
+		draft.Notes = append(prev.Notes, fmt.Sprintf("reused the generation of article %s v%d (identical text, prompt and model): no tokens spent", prev.ArticleID, prev.Version))
 	}
 	if !reused {
 		res, err := w.write(ctx, llm.Request{
@@ -108,12 +97,9 @@ func (w *Worker) summarise(ctx context.Context, job queue.Job, log *slog.Logger)
 }
 
 // reusable returns the earlier generation of the same text, prompt and model that the
-// claim found. Postgres computed the claim's key; should it ever differ from ours (a
-// database whose encoding is not UTF-8), the lookup runs again with ours.
-func (w *Worker) reusable(ctx context.Context, c store.Claim, key string) (store.Draft, bool, error) {
-	if c.GenKey != key {
-		return w.db.FindReusable(ctx, key)
-	}
+// claim found: only for an article on its first version without a reviewer's
+// instructions (see [store.Claim]).
+func (w *Worker) reusable(ctx context.Context, c store.Claim) (store.Draft, bool, error) {
 	if c.Reuse == "" {
 		return store.Draft{}, false, nil
 	}
