@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -40,44 +41,49 @@ import (
 	"newsdesk/web"
 )
 
-// benchPipeline runs `newsdesk bench pipeline [--n 1000] [--ingest 10000]`: it measures
-// the whole pipeline on this machine, with everything but the worker in this process.
+// benchPipeline runs `newsdesk bench pipeline [--n 1000] [--rounds 3] [--ingest 10000]`:
+// it measures the whole pipeline on this machine, with everything but the worker in this
+// process.
 //
 //   - Postgres: a fresh database on DATABASE_URL's server (dropped afterwards), or a
 //     private cluster in a temporary directory when DATABASE_URL is unset;
 //   - JetStream: an embedded server on a loopback port, data in a temporary directory;
 //   - the API: web.New served on a loopback port, as `newsdesk api` serves it;
-//   - pages: N distinct news pages (about 750 words of article in a page with navigation,
-//     sidebars and footer) served on a loopback port;
+//   - pages: N distinct news pages per round (about 750 words of article in a page with
+//     navigation, sidebars and footer) served on a loopback port;
 //   - the LLM: llmtest's OpenAI-compatible handler answering at once with a grounded summary;
 //   - the worker: this binary's `newsdesk worker` as a child process with the default slots,
 //     so that its peak RSS (VmHWM) is its own.
 //
-// It prints the end-to-end rate (one POST of N URLs until all N are draft or failed), the
-// bare extraction rate of the same pages (extract.Extract over the same HTML, fetched
-// once, on one goroutine and on GOMAXPROCS goroutines), their ratio, the ingest rate of one
-// POST of --ingest new URLs with no worker running, and the worker's peak RSS. The last line
-// is machine-readable:
+// A round is one POST of N new URLs, timed until all N are draft or failed, between two
+// measurements of the bare extraction rate of the same kind of pages (extract.Extract over
+// the HTML, fetched once, on one goroutine and on GOMAXPROCS goroutines); its ratio is its
+// end-to-end rate over the mean of the two. One worker serves every round. On a shared
+// 2-core machine a single round moves by about a tenth either way, so the headline ratio is
+// the median of the rounds, and every round is printed. Then comes the ingest rate of one
+// POST of --ingest new URLs with no worker running, and the worker's peak RSS. The last
+// line is machine-readable:
 //
-//	pipeline: n N e2e_per_s X bare_per_s X bare_parallel_per_s X ratio X ingest_per_s X worker_peak_rss_mib X
+//	pipeline: n N rounds R e2e_per_s X bare_per_s X bare_parallel_per_s X ratio X ratio_min X ratio_max X ingest_per_s X worker_peak_rss_mib X
 func benchPipeline(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "pipeline" {
 		args = args[1:]
 	}
 	fs := flag.NewFlagSet("bench pipeline", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	n := fs.Int("n", 1000, "articles pushed through the pipeline")
+	n := fs.Int("n", 1000, "articles pushed through the pipeline in each round")
+	rounds := fs.Int("rounds", 3, "timed rounds of --n articles, each between two bare-extraction measurements")
 	ingestN := fs.Int("ingest", 10_000, "URLs in the ingest batch (one POST); 0 skips it")
 	timeout := fs.Duration("timeout", 10*time.Minute, "give up after this long")
 	verbose := fs.Bool("v", false, "show the worker's log")
 	extractConc := fs.Int("extract-concurrency", 0, "the worker's extract slots (0: NEWSDESK_EXTRACT_CONCURRENCY or its default)")
 	llmConc := fs.Int("llm-concurrency", 0, "the worker's model calls in flight, with twice as many summarise slots (0: NEWSDESK_LLM_CONCURRENCY or its default)")
-	cpuProfile := fs.String("cpuprofile", "", "write CPU profiles of the end-to-end run: the worker's to this path, this process's (API, JetStream, pages, LLM) to this path + \".bench\"")
+	cpuProfile := fs.String("cpuprofile", "", "write CPU profiles: the worker's (every round) to this path, this process's (API, JetStream, pages, LLM; the first round) to this path + \".bench\"")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
-	if *n < 1 {
-		return errors.New("bench pipeline: --n must be at least 1")
+	if *n < 1 || *rounds < 1 {
+		return errors.New("bench pipeline: --n and --rounds must be at least 1")
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
@@ -139,8 +145,9 @@ func benchPipeline(ctx context.Context, args []string, getenv func(string) strin
 		return err
 	}
 	// The pages are made before the run: a news site's CPU is not ours.
-	pages := make(map[string][]byte, *n)
-	for i := range *n {
+	total := *n * *rounds
+	pages := make(map[string][]byte, total)
+	for i := range total {
 		id := fmt.Sprintf("%06d", i)
 		pages[id] = []byte(pipelinePage(id))
 	}
@@ -180,29 +187,31 @@ func benchPipeline(ctx context.Context, args []string, getenv func(string) strin
 	defer apiSrv.Close()
 	apiBase := "http://" + apiLn.Addr().String()
 
-	urls := make([]string, *n)
+	// Round r submits pages [r*n, (r+1)*n); bare extraction runs over the HTML of the
+	// round that follows it (the last one after the last round).
+	urls := make([]string, total)
+	htmls := make([][]byte, total)
+	parsed := make([]*url.URL, total)
 	for i := range urls {
-		urls[i] = fmt.Sprintf("%s/news/%06d", pagesBase, i)
+		id := fmt.Sprintf("%06d", i)
+		urls[i] = pagesBase + "/news/" + id
+		parsed[i], _ = url.Parse(urls[i])
+		htmls[i] = pages[id]
+	}
+	roundPages := func(r int) (lo, hi int) { return r * *n, (r + 1) * *n }
+	procs := runtime.GOMAXPROCS(0)
+	bare := func(r int) (bareRun, error) {
+		lo, hi := roundPages(r)
+		return pipelineBare(htmls[lo:hi], parsed[lo:hi], procs)
 	}
 
-	// Bare extraction of the same pages, before the worker starts, on a quiet machine.
-	htmls := make([][]byte, *n)
-	parsed := make([]*url.URL, *n)
-	for i, u := range urls {
-		parsed[i], _ = url.Parse(u)
-		htmls[i] = pages[fmt.Sprintf("%06d", i)]
-	}
-	cpuBare0 := pipelineSelfCPU()
-	bare1, err := pipelineBareExtract(htmls, parsed, 1)
-	bareCPU := pipelineSelfCPU() - cpuBare0
+	// Bare extraction before the worker starts, on a quiet machine.
+	bares := make([]bareRun, 0, *rounds+1)
+	b, err := bare(0)
 	if err != nil {
 		return fmt.Errorf("bench pipeline: bare extraction: %w", err)
 	}
-	procs := runtime.GOMAXPROCS(0)
-	bareN, err := pipelineBareExtract(htmls, parsed, procs)
-	if err != nil {
-		return fmt.Errorf("bench pipeline: bare extraction: %w", err)
-	}
+	bares = append(bares, b)
 
 	// The worker, as its own process.
 	exe, err := os.Executable()
@@ -267,71 +276,30 @@ func benchPipeline(ctx context.Context, args []string, getenv func(string) strin
 		return fmt.Errorf("bench pipeline: %w", err)
 	}
 	rssBefore := pipelinePeakRSS(wk.Process.Pid)
-	cpuSelf0, cpuWorker0, cpuPG0 := pipelineSelfCPU(), pipelineProcCPU(wk.Process.Pid), pipelineCommandCPU("postgres")
 
-	// End to end: one POST of N URLs, until every article is draft or failed.
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile + ".bench")
+	// The rounds: one POST of N new URLs each, until all N are draft or failed, then the
+	// bare extraction rate again.
+	results := make([]roundRun, 0, *rounds)
+	for r := range *rounds {
+		profile := ""
+		if r == 0 && *cpuProfile != "" {
+			profile = *cpuProfile + ".bench"
+		}
+		lo, hi := roundPages(r)
+		res, err := pipelineRound(ctx, db, apiBase, secret, urls[lo:hi], wk.Process.Pid, fake, workerDone, profile)
 		if err != nil {
-			return err
+			return fmt.Errorf("bench pipeline: round %d: %w", r+1, err)
 		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-	}
-	start := time.Now()
-	if err := pipelineSubmit(ctx, apiBase, secret, urls); err != nil {
-		return fmt.Errorf("bench pipeline: submit: %w", err)
-	}
-	submitted := time.Since(start)
-	var drafts, failed int
-	var firstDraft, extracted time.Duration // when the first draft appeared, when no article was left to extract
-	for {
-		counts, err := db.Counts(ctx)
+		results = append(results, res)
+		next := min(r+1, *rounds-1)
+		b, err := bare(next)
 		if err != nil {
-			return fmt.Errorf("bench pipeline: %w", err)
+			return fmt.Errorf("bench pipeline: bare extraction: %w", err)
 		}
-		drafts, failed = counts[store.StatusDraft], counts[store.StatusFailed]
-		if firstDraft == 0 && drafts > 0 {
-			firstDraft = time.Since(start)
-		}
-		if extracted == 0 && counts[store.StatusQueued]+counts[store.StatusExtracting] == 0 {
-			extracted = time.Since(start)
-		}
-		if drafts+failed >= *n {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("bench pipeline: %d of %d articles done when time ran out", drafts+failed, *n)
-		case err := <-workerDone:
-			return fmt.Errorf("bench pipeline: the worker exited: %v", err)
-		case <-time.After(pipelinePollEvery(drafts+failed, *n)):
-		}
+		bares = append(bares, b)
 	}
-	elapsed := time.Since(start)
 	rss := pipelinePeakRSS(wk.Process.Pid)
-	cpuSelf, cpuWorker := pipelineSelfCPU()-cpuSelf0, pipelineProcCPU(wk.Process.Pid)-cpuWorker0
-	cpuPG := pipelineCommandCPU("postgres") - cpuPG0
 	stopWorker()
-	if *cpuProfile != "" {
-		pprof.StopCPUProfile()
-	}
-	e2e := float64(*n) / elapsed.Seconds()
-
-	// Bare extraction again: on a shared machine the load changes during the run, so the
-	// ratio uses the mean of the rates before and after it.
-	bare1After, err := pipelineBareExtract(htmls, parsed, 1)
-	if err != nil {
-		return fmt.Errorf("bench pipeline: bare extraction: %w", err)
-	}
-	bareNAfter, err := pipelineBareExtract(htmls, parsed, procs)
-	if err != nil {
-		return fmt.Errorf("bench pipeline: bare extraction: %w", err)
-	}
-	bare1Before, bareNBefore := bare1, bareN
-	bare1, bareN = (bare1+bare1After)/2, (bareN+bareNAfter)/2
 
 	// Ingest: one POST of many new URLs, nobody consuming.
 	var ingestRate float64
@@ -350,25 +318,150 @@ func benchPipeline(ctx context.Context, args []string, getenv func(string) strin
 	}
 
 	mib := func(b int64) float64 { return float64(b) / (1 << 20) }
-	fmt.Fprintf(stdout, "bench pipeline: %d articles; worker = `newsdesk worker` child process (%d extract slots, %d summarise slots for %d model calls); API, pages, JetStream (embedded, fsync on every write) and a zero-latency OpenAI-compatible server in this process; %d CPUs\n",
-		*n, wcfg.ExtractConc, 2*wcfg.LLMConc, wcfg.LLMConc, runtime.NumCPU())
-	fmt.Fprintf(stdout, "  end to end       %8.1f articles/s  (%d drafts, %d failed in %s; the POST took %s; %d LLM requests)\n",
-		e2e, drafts, failed, elapsed.Round(time.Millisecond), submitted.Round(time.Millisecond), fake.Requests())
-	fmt.Fprintf(stdout, "  timeline         first draft after %s, last article extracted after %s, last draft after %s (polled every 50ms, every 5ms for the last 5%%)\n",
-		firstDraft.Round(time.Millisecond), extracted.Round(time.Millisecond), elapsed.Round(time.Millisecond))
-	fmt.Fprintf(stdout, "  bare extraction  %8.1f pages/s on 1 goroutine (%.1f before the run, %.1f after), %.1f pages/s on %d goroutines (%.1f, %.1f); extract.Extract over the same HTML\n",
-		bare1, bare1Before, bare1After, bareN, procs, bareNBefore, bareNAfter)
-	fmt.Fprintf(stdout, "  ratio            %8.2f of the 1-goroutine bare rate (target >= 0.5); %.2f of the %d-goroutine rate\n", e2e/bare1, e2e/bareN, procs)
+	perArticle := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) / float64(*n) }
+	fmt.Fprintf(stdout, "bench pipeline: %d rounds of %d articles; worker = `newsdesk worker` child process (%d extract slots, %d summarise slots for %d model calls); API, pages, JetStream (embedded, fsync on every write) and a zero-latency OpenAI-compatible server in this process; %d CPUs\n",
+		*rounds, *n, wcfg.ExtractConc, 2*wcfg.LLMConc, wcfg.LLMConc, runtime.NumCPU())
+	ratios := make([]float64, len(results))
+	var e2es, bare1s, bareNs []float64
+	for r, res := range results {
+		before, after := bares[r], bares[r+1]
+		bare1, bareN := (before.rate1+after.rate1)/2, (before.rateN+after.rateN)/2
+		ratios[r] = res.rate() / bare1
+		e2es, bare1s, bareNs = append(e2es, res.rate()), append(bare1s, bare1), append(bareNs, bareN)
+		fmt.Fprintf(stdout, "  round %d\n", r+1)
+		fmt.Fprintf(stdout, "    end to end       %8.1f articles/s  (%d drafts, %d failed in %s; the POST took %s; %d LLM requests)\n",
+			res.rate(), res.drafts, res.failed, res.elapsed.Round(time.Millisecond), res.submitted.Round(time.Millisecond), res.llmRequests)
+		fmt.Fprintf(stdout, "    timeline         first draft after %s, last article extracted after %s, last draft after %s (polled every 50ms, every 5ms for the last 5%%)\n",
+			res.firstDraft.Round(time.Millisecond), res.extracted.Round(time.Millisecond), res.elapsed.Round(time.Millisecond))
+		fmt.Fprintf(stdout, "    bare extraction  %8.1f pages/s on 1 goroutine (%.1f before the round, %.1f after), %.1f pages/s on %d goroutines (%.1f, %.1f); extract.Extract over the same kind of HTML\n",
+			bare1, before.rate1, after.rate1, bareN, procs, before.rateN, after.rateN)
+		fmt.Fprintf(stdout, "    ratio            %8.2f of the 1-goroutine bare rate; %.2f of the %d-goroutine rate\n", ratios[r], res.rate()/bareN, procs)
+		fmt.Fprintf(stdout, "    CPU per article  %8.1f ms in the pipeline (worker %.1f + API, JetStream, pages and fake LLM %.1f + Postgres %.1f) vs %.1f ms bare extraction\n",
+			perArticle(res.cpuWorker+res.cpuSelf+res.cpuPG), perArticle(res.cpuWorker), perArticle(res.cpuSelf), perArticle(res.cpuPG),
+			perArticle((before.cpu1+after.cpu1)/2))
+	}
+	ratio := median(ratios)
+	fmt.Fprintf(stdout, "  ratio            %8.2f median of %d rounds (%s; target >= 0.5)\n", ratio, len(ratios), joinFloats(ratios, "%.2f"))
+	fmt.Fprintf(stdout, "  end to end       %8.1f articles/s median; bare extraction %.1f pages/s on 1 goroutine, %.1f on %d (medians)\n",
+		median(e2es), median(bare1s), median(bareNs), procs)
 	if *ingestN > 0 {
 		fmt.Fprintf(stdout, "  ingest           %8.0f URLs/s   (one POST of %d URLs in %s; target >= 2000)\n", ingestRate, *ingestN, ingestTook.Round(time.Millisecond))
 	}
-	perArticle := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) / float64(*n) }
-	fmt.Fprintf(stdout, "  CPU per article  %8.1f ms in the pipeline (worker %.1f + API, JetStream, pages and fake LLM %.1f + Postgres %.1f) vs %.1f ms bare extraction\n",
-		perArticle(cpuWorker+cpuSelf+cpuPG), perArticle(cpuWorker), perArticle(cpuSelf), perArticle(cpuPG), perArticle(bareCPU))
-	fmt.Fprintf(stdout, "  worker peak RSS  %8.1f MiB      (VmHWM; %.1f MiB when idle before the run; target <= 250)\n", mib(rss), mib(rssBefore))
-	fmt.Fprintf(stdout, "pipeline: n %d e2e_per_s %.1f bare_per_s %.1f bare_parallel_per_s %.1f ratio %.2f ingest_per_s %.0f worker_peak_rss_mib %.1f\n",
-		*n, e2e, bare1, bareN, e2e/bare1, ingestRate, mib(rss))
+	fmt.Fprintf(stdout, "  worker peak RSS  %8.1f MiB      (VmHWM over %d rounds of %d articles; %.1f MiB when idle before the first; target <= 250)\n", mib(rss), *rounds, *n, mib(rssBefore))
+	fmt.Fprintf(stdout, "pipeline: n %d rounds %d e2e_per_s %.1f bare_per_s %.1f bare_parallel_per_s %.1f ratio %.2f ratio_min %.2f ratio_max %.2f ingest_per_s %.0f worker_peak_rss_mib %.1f\n",
+		*n, *rounds, median(e2es), median(bare1s), median(bareNs), ratio, slices.Min(ratios), slices.Max(ratios), ingestRate, mib(rss))
 	return nil
+}
+
+// median returns the middle value of xs (the mean of the two middle ones for an even
+// count); xs is not changed.
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func joinFloats(xs []float64, format string) string {
+	parts := make([]string, len(xs))
+	for i, x := range xs {
+		parts[i] = fmt.Sprintf(format, x)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// roundRun is one timed round: one POST of N URLs until all N are draft or failed.
+type roundRun struct {
+	n                           int
+	drafts, failed, llmRequests int
+	submitted, elapsed          time.Duration
+	firstDraft, extracted       time.Duration // when the first draft appeared, when no article was left to extract
+	cpuSelf, cpuWorker, cpuPG   time.Duration
+}
+
+func (r roundRun) rate() float64 { return float64(r.n) / r.elapsed.Seconds() }
+
+// pipelineRound submits urls (all new) in one POST and waits until every one is draft or
+// failed. The counts are the database's, so it first reads those of earlier rounds.
+// With profile set it writes this process's CPU profile of the round there.
+func pipelineRound(ctx context.Context, db *store.DB, apiBase, secret string, urls []string, workerPID int,
+	fake *llmtest.Recorder, workerDone <-chan error, profile string) (roundRun, error) {
+	res := roundRun{n: len(urls)}
+	before, err := db.Counts(ctx)
+	if err != nil {
+		return res, err
+	}
+	base := before[store.StatusDraft] + before[store.StatusFailed]
+	requests0 := fake.Requests()
+	cpuSelf0, cpuWorker0, cpuPG0 := pipelineSelfCPU(), pipelineProcCPU(workerPID), pipelineCommandCPU("postgres")
+	if profile != "" {
+		f, err := os.Create(profile)
+		if err != nil {
+			return res, err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return res, err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	start := time.Now()
+	if err := pipelineSubmit(ctx, apiBase, secret, urls); err != nil {
+		return res, fmt.Errorf("submit: %w", err)
+	}
+	res.submitted = time.Since(start)
+	for {
+		counts, err := db.Counts(ctx)
+		if err != nil {
+			return res, err
+		}
+		res.drafts = counts[store.StatusDraft] - before[store.StatusDraft]
+		res.failed = counts[store.StatusFailed] - before[store.StatusFailed]
+		done := counts[store.StatusDraft] + counts[store.StatusFailed] - base
+		if res.firstDraft == 0 && res.drafts > 0 {
+			res.firstDraft = time.Since(start)
+		}
+		if res.extracted == 0 && counts[store.StatusQueued]+counts[store.StatusExtracting] == 0 {
+			res.extracted = time.Since(start)
+		}
+		if done >= len(urls) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return res, fmt.Errorf("%d of %d articles done when time ran out", done, len(urls))
+		case err := <-workerDone:
+			return res, fmt.Errorf("the worker exited: %v", err)
+		case <-time.After(pipelinePollEvery(done, len(urls))):
+		}
+	}
+	res.elapsed = time.Since(start)
+	res.cpuSelf = pipelineSelfCPU() - cpuSelf0
+	res.cpuWorker = pipelineProcCPU(workerPID) - cpuWorker0
+	res.cpuPG = pipelineCommandCPU("postgres") - cpuPG0
+	res.llmRequests = fake.Requests() - requests0
+	return res, nil
+}
+
+// bareRun is the bare extraction rate of a round's pages: pages per second on one
+// goroutine and on GOMAXPROCS goroutines, and the CPU time the one-goroutine pass took.
+type bareRun struct {
+	rate1, rateN float64
+	cpu1         time.Duration
+}
+
+func pipelineBare(htmls [][]byte, urls []*url.URL, procs int) (bareRun, error) {
+	var b bareRun
+	cpu0 := pipelineSelfCPU()
+	var err error
+	if b.rate1, err = pipelineBareExtract(htmls, urls, 1); err != nil {
+		return b, err
+	}
+	b.cpu1 = pipelineSelfCPU() - cpu0
+	b.rateN, err = pipelineBareExtract(htmls, urls, procs)
+	return b, err
 }
 
 // pipelinePollEvery is how long the bench waits before counting again, done of n
