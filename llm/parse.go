@@ -1,10 +1,13 @@
 package llm
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 
 	"newsdesk/prompts"
@@ -130,6 +133,25 @@ func alias(k string) string {
 	return name
 }
 
+// answerKeys returns the keys of an answer in the order decodeOutput applies them. A model
+// may name a field twice ("bullets" and "key_points"): the schema's own name wins, and the
+// others go in sorted order, so that the same answer always reads the same (a map's order
+// is random).
+func answerKeys(raw map[string]json.RawMessage) []string {
+	keys := slices.Sorted(maps.Keys(raw))
+	slices.SortStableFunc(keys, func(a, b string) int {
+		return cmp.Compare(b2i(alias(a) == a), b2i(alias(b) == b))
+	})
+	return keys
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 func decodeOutput(c string) (prompts.Output, error) {
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(c), &raw); err != nil {
@@ -137,8 +159,8 @@ func decodeOutput(c string) (prompts.Output, error) {
 	}
 	var out prompts.Output
 	found := false
-	for k, v := range raw {
-		name := alias(k)
+	for _, k := range answerKeys(raw) {
+		v, name := raw[k], alias(k)
 		var err error
 		switch name {
 		case "key_points":

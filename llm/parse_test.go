@@ -65,3 +65,29 @@ func FuzzParseOutput(f *testing.F) {
 		}
 	})
 }
+
+// TestParseOutputFieldNamedTwice: an answer that names a field twice reads the same every
+// time (decoding goes through a map, whose order is random): the schema's own name wins,
+// and among the other names the last in sorted order does.
+func TestParseOutputFieldNamedTwice(t *testing.T) {
+	for _, tt := range []struct {
+		content string
+		want    []string
+	}{
+		{`{"keypoints":["A."],"key_points":["B."],"bullets":["C."]}`, []string{"B."}},
+		{`{"key_points":["B."],"Key_Points":["A."]}`, []string{"B."}},
+		{`{"keypoints":[""],"poInts":["08"]}`, []string{"08"}}, // found by FuzzParseOutputMatchesReference
+		{`{"points":["P."],"bullets":["B."]}`, []string{"P."}},
+	} {
+		// Map order changes from run to run; a few dozen decodes see several orders.
+		for range 50 {
+			out, err := parseOutput(tt.content)
+			if err != nil {
+				t.Fatalf("parseOutput(%s): %v", tt.content, err)
+			}
+			if !slices.Equal(out.KeyPoints, tt.want) {
+				t.Fatalf("parseOutput(%s).KeyPoints = %q, want %q", tt.content, out.KeyPoints, tt.want)
+			}
+		}
+	}
+}

@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"unicode"
@@ -159,11 +161,24 @@ func decodeOutputReference(c string) (prompts.Output, error) {
 	}
 	var out prompts.Output
 	found := false
-	for k, v := range raw {
+	name := func(k string) string {
 		name, ok := aliases[strings.ToLower(strings.ReplaceAll(strings.ReplaceAll(k, "-", "_"), " ", "_"))]
 		if !ok {
 			name = aliases[strings.ToLower(strings.ReplaceAll(k, "_", ""))]
 		}
+		return name
+	}
+	// Sorted keys, the schema's own names last, so that they win.
+	var keys, own []string
+	for _, k := range slices.Sorted(maps.Keys(raw)) {
+		if name(k) == k {
+			own = append(own, k)
+		} else {
+			keys = append(keys, k)
+		}
+	}
+	for _, k := range append(keys, own...) {
+		v, name := raw[k], name(k)
 		var err error
 		switch name {
 		case "key_points":
