@@ -24,21 +24,25 @@ import (
 
 // listener collects the payloads announced on NotifyChannel.
 type listener struct {
-	t    *testing.T
-	conn *pgx.Conn
+	t       *testing.T
+	conn    *pgx.Conn
+	channel string
 }
 
-func listen(t *testing.T, db *DB) *listener {
+func listen(t *testing.T, db *DB) *listener { t.Helper(); return listenOn(t, db, NotifyChannel) }
+
+// listenOn collects the payloads announced on channel.
+func listenOn(t *testing.T, db *DB, channel string) *listener {
 	t.Helper()
 	conn, err := pgx.ConnectConfig(t.Context(), db.Pool().Config().ConnConfig.Copy())
 	if err != nil {
 		t.Fatalf("connect listener: %v", err)
 	}
 	t.Cleanup(func() { conn.Close(context.Background()) })
-	if _, err := conn.Exec(t.Context(), "LISTEN "+pgx.Identifier{NotifyChannel}.Sanitize()); err != nil {
+	if _, err := conn.Exec(t.Context(), "LISTEN "+pgx.Identifier{channel}.Sanitize()); err != nil {
 		t.Fatalf("listen: %v", err)
 	}
-	return &listener{t: t, conn: conn}
+	return &listener{t: t, conn: conn, channel: channel}
 }
 
 // take returns the payloads announced since the last call. Notifications are sent at commit,
@@ -56,8 +60,8 @@ func (l *listener) take() []string {
 			}
 			l.t.Fatalf("wait for notification: %v", err)
 		}
-		if n.Channel != NotifyChannel {
-			l.t.Fatalf("notification on %q, want %q", n.Channel, NotifyChannel)
+		if n.Channel != l.channel {
+			l.t.Fatalf("notification on %q, want %q", n.Channel, l.channel)
 		}
 		got = append(got, n.Payload)
 	}
@@ -557,4 +561,65 @@ func TestSaveExtractAfterALostClaim(t *testing.T) {
 	if ok, err := db.SaveExtract(ctx, id, 1, testExtracted); err != nil || ok {
 		t.Errorf("second SaveExtract = ok %v, err %v; want refused", ok, err)
 	}
+}
+
+// TestPublicChannelAnnouncesOnlyPublicChanges: the portal caches' channel stays silent for
+// a whole pipeline run and review edits, and announces the approval, a public column
+// rewritten while approved (a failed regeneration retried from the start), and the
+// withdrawal.
+func TestPublicChannelAnnouncesOnlyPublicChanges(t *testing.T) {
+	ctx := t.Context()
+	db := New(testenv.Pool(t))
+	pub := listenOn(t, db, PublicNotifyChannel)
+
+	id := submit(t, db, "public").ID
+	run := func(attempt int, e Extracted) {
+		t.Helper()
+		if _, ok, err := db.StartExtract(ctx, id, attempt); err != nil || !ok {
+			t.Fatalf("StartExtract: ok %v, err %v", ok, err)
+		}
+		if ok, err := db.SaveExtract(ctx, id, attempt, e); err != nil || !ok {
+			t.Fatalf("SaveExtract: ok %v, err %v", ok, err)
+		}
+		if _, lease, _, err := db.ClaimSummary(ctx, id, attempt, "w1", time.Minute, "p"); err != nil || lease != LeaseTaken {
+			t.Fatalf("ClaimSummary: lease %v, err %v", lease, err)
+		}
+		if _, ok, err := db.SaveGenerated(ctx, attempt, testDraft(id, "llm", "m")); err != nil || !ok {
+			t.Fatalf("SaveGenerated: ok %v, err %v", ok, err)
+		}
+	}
+	run(1, testExtracted)
+	if _, err := db.SaveEdit(ctx, Draft{ArticleID: id, Author: "editor", Actor: "rev",
+		Summary: summary.Summary{KeyPoints: []string{"edited"}, WhyItMatters: "w", WhatItMeansForYou: "m"}}, 1); err != nil {
+		t.Fatalf("SaveEdit: %v", err)
+	}
+	pub.expect("a pipeline run and an edit of an unapproved article")
+
+	if err := db.Approve(ctx, id, 2, "rev"); err != nil {
+		t.Fatal(err)
+	}
+	pub.expect("approve", id)
+
+	// Regenerate, fail, retry: the article stays on the portal with its approved version
+	// while the new attempt re-extracts it.
+	attempt, err := db.Regenerate(ctx, id, "", "rev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := db.Fail(ctx, id, attempt, "the model timed out"); err != nil || !ok {
+		t.Fatalf("Fail: ok %v, err %v", ok, err)
+	}
+	pub.expect("regenerate and fail")
+	if attempt, err = db.Retry(ctx, id, "rev"); err != nil {
+		t.Fatal(err)
+	}
+	e := testExtracted
+	e.Title = "A corrected title"
+	run(attempt, e)
+	pub.expect("re-extraction with a new title", id)
+
+	if err := db.Withdraw(ctx, id, "legal", "rev"); err != nil {
+		t.Fatal(err)
+	}
+	pub.expect("withdraw", id)
 }

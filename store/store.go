@@ -46,8 +46,14 @@ const (
 var Statuses = []string{StatusQueued, StatusExtracting, StatusSummarising, StatusDraft, StatusApproved, StatusRejected, StatusWithdrawn, StatusFailed}
 
 // NotifyChannel is the Postgres channel on which every article change is announced (payload:
-// the article id). Used for live UI updates and to invalidate read caches across processes.
+// the article id, or "*" for many at once). Used for live UI updates.
 const NotifyChannel = "newsdesk_articles"
+
+// PublicNotifyChannel is the Postgres channel on which a change to what the portal shows is
+// announced (payload: the article id): an approval, a withdrawal, or a change to a public
+// column of an approved article. A trigger (schema 0005) sends it, whatever the code path.
+// The portal's read caches listen here, so pipeline traffic never wakes them.
+const PublicNotifyChannel = "newsdesk_public"
 
 // DB is the store. It is safe for concurrent use.
 type DB struct {

@@ -142,7 +142,7 @@ func newPubSnapshot(entries []*pubEntry) *pubSnapshot {
 }
 
 // portalCache holds approved summaries in memory and keeps them current by listening on
-// [store.NotifyChannel]. While it is not listening (before the first load, after a lost
+// [store.PublicNotifyChannel]. While it is not listening (before the first load, after a lost
 // connection) it holds no snapshot and the read routes go to Postgres, so a process never
 // serves text that may be stale.
 type portalCache struct {
@@ -151,6 +151,8 @@ type portalCache struct {
 	publicURL string
 	cur       atomic.Pointer[pubSnapshot]
 	running   atomic.Bool
+	// applied counts the batches of announcements applied: each one reads Postgres.
+	applied atomic.Int64
 }
 
 // load returns the current snapshot, or nil when the cache is not live.
@@ -190,7 +192,7 @@ func (c *portalCache) listen(ctx context.Context) error {
 		return fmt.Errorf("connect: %w", err)
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{store.NotifyChannel}.Sanitize()); err != nil {
+	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{store.PublicNotifyChannel}.Sanitize()); err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
 	// LISTEN is in place before the load: a change committed after this point is announced to
@@ -277,9 +279,28 @@ func (c *portalCache) publish(ctx context.Context, entries []*pubEntry) error {
 	return nil
 }
 
+// samePublic reports whether two reads of an approved summary show the same thing. The
+// version alone does not say: a failed regeneration of an approved article can be retried
+// from the start, and its new extraction rewrites the title, byline and date the portal
+// shows beside the approved version.
+func samePublic(a, b store.PublicSummary) bool {
+	return a.ID == b.ID && a.URL == b.URL && a.URLKey == b.URLKey && a.Title == b.Title &&
+		a.SiteName == b.SiteName && a.Byline == b.Byline && a.Lang == b.Lang &&
+		samePtrTime(a.PublishedAt, b.PublishedAt) && a.Version == b.Version && a.ApprovedAt.Equal(b.ApprovedAt) &&
+		slices.Equal(a.KeyPoints, b.KeyPoints) && a.WhyItMatters == b.WhyItMatters && a.WhatItMeansForYou == b.WhatItMeansForYou
+}
+
+func samePtrTime(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Equal(*b)
+}
+
 // apply re-reads the announced articles and publishes a snapshot with their current state:
 // added, replaced by a newly approved version, or gone.
 func (c *portalCache) apply(ctx context.Context, ids map[string]bool) error {
+	c.applied.Add(1)
 	if ids["*"] {
 		return c.reload(ctx)
 	}
@@ -292,13 +313,13 @@ func (c *portalCache) apply(ctx context.Context, ids map[string]bool) error {
 		return err
 	}
 	old := c.load()
-	// Most announcements are pipeline steps of articles that are not on the portal, or
-	// edits of a later draft of one that is: nothing public changed, keep the snapshot.
+	// Announcements that change nothing the cache holds (a second announcement of a change
+	// already applied) keep the snapshot.
 	changed := false
 	found := make(map[string]bool, len(fresh))
 	for _, p := range fresh {
 		found[p.ID] = true
-		if e, ok := old.byID[p.ID]; !ok || e.sum.Version != p.Version || !e.sum.ApprovedAt.Equal(p.ApprovedAt) {
+		if e, ok := old.byID[p.ID]; !ok || !samePublic(e.sum, p) {
 			changed = true
 		}
 	}
@@ -317,7 +338,7 @@ func (c *portalCache) apply(ctx context.Context, ids map[string]bool) error {
 		}
 	}
 	for _, p := range fresh {
-		if e, ok := old.byID[p.ID]; ok && e.sum.Version == p.Version && e.sum.ApprovedAt.Equal(p.ApprovedAt) {
+		if e, ok := old.byID[p.ID]; ok && samePublic(e.sum, p) {
 			byID[p.ID] = e
 			continue
 		}

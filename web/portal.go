@@ -121,8 +121,8 @@ func (s *Server) portalRoutes(m *http.ServeMux) {
 }
 
 // RunPortalCache keeps the public routes' in-memory copy of approved summaries current until
-// ctx ends: it loads them, then listens for changes on [store.NotifyChannel] and applies each
-// within milliseconds, in every process that runs it. Without it (or while its connection is
+// ctx ends: it loads them, then listens for changes on [store.PublicNotifyChannel] and applies
+// each within milliseconds, in every process that runs it. Without it (or while its connection is
 // down) the public routes read Postgres on every request: correct, but slower. It returns an
 // error only when called twice.
 func (s *Server) RunPortalCache(ctx context.Context) error {

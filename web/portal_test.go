@@ -725,6 +725,51 @@ func TestTwoServersSeeApprovalAndWithdrawalWithinASecond(t *testing.T) {
 	})
 }
 
+// TestCacheFollowsPublicChangesNotPipelineTraffic: a live cache takes a new title of an
+// approved article (a failed regeneration retried from the start re-extracts it while the
+// approved version stays), and is not woken by the pipeline steps of other articles.
+func TestCacheFollowsPublicChangesNotPipelineTraffic(t *testing.T) {
+	env := newPortalEnv(t)
+	srv := env.server(true)
+	const rawURL = "https://news.example/retitled"
+	id := env.published(rawURL, "RETITLED")
+	testenv.Eventually(t, time.Second, "the cache shows the approval", func() bool {
+		return strings.Contains(ptGet(t, srv.URL, "/api/v1/published/"+id).body, "Story at "+rawURL)
+	})
+	v, _ := portals.Load(env.servers[srv])
+	cache := v.(*portal).cache
+	applied := cache.applied.Load()
+
+	// A pipeline run of another article does not wake the cache (it would read Postgres).
+	env.draft("https://news.example/unrelated", "UNRELATED")
+	time.Sleep(200 * time.Millisecond)
+	if n := cache.applied.Load() - applied; n != 0 {
+		t.Errorf("a pipeline run of an unapproved article woke the portal cache %d times", n)
+	}
+
+	ctx := t.Context()
+	attempt, err := env.db.Regenerate(ctx, id, "", "rev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := env.db.Fail(ctx, id, attempt, "timeout"); err != nil || !ok {
+		t.Fatalf("Fail = %v, %v", ok, err)
+	}
+	if attempt, err = env.db.Retry(ctx, id, "rev"); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := env.db.StartExtract(ctx, id, attempt); err != nil || !ok {
+		t.Fatalf("StartExtract = %v, %v", ok, err)
+	}
+	if ok, err := env.db.SaveExtract(ctx, id, attempt, store.Extracted{Title: "CORRECTED TITLE", SiteName: "Example News",
+		Byline: "A. Writer", Lang: "en", Text: "SECRET-SOURCE-TEXT RETITLED", WordCount: 3}); err != nil || !ok {
+		t.Fatalf("SaveExtract = %v, %v", ok, err)
+	}
+	testenv.Eventually(t, time.Second, "the cache shows the new title", func() bool {
+		return strings.Contains(ptGet(t, srv.URL, "/api/v1/published/"+id).body, "CORRECTED TITLE")
+	})
+}
+
 func TestCursorRoundTrip(t *testing.T) {
 	c := pubCursor{at: time.UnixMicro(1764150000123456), id: "0b5c8a5e-2f0e-4c61-9a55-0d7f2e1d3c4b"}
 	got, err := parsePubCursor(c.String())
