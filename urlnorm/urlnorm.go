@@ -44,6 +44,17 @@ func isTracking(key string) bool {
 	return strings.HasPrefix(k, "utm_") || strings.HasPrefix(k, "hsa_") || trackingParams[k]
 }
 
+// checkHost refuses an empty host name or one with an empty label.
+func checkHost(host string) error {
+	if host == "" {
+		return invalid("The URL has no host name.")
+	}
+	if strings.HasPrefix(host, ".") || strings.Contains(host, "..") {
+		return invalid("The host name %q has an empty label.", host)
+	}
+	return nil
+}
+
 // Normalize validates raw and returns its canonical form: scheme and host lower-cased, IDN
 // hosts in punycode, default ports and fragments removed, tracking parameters dropped and the
 // remaining query parameters sorted. It returns an [*Error] with a reason an editor
@@ -77,18 +88,20 @@ func Normalize(raw string) (string, error) {
 		return "", invalid("URLs with a user name or password are not accepted.")
 	}
 	host := strings.TrimRight(strings.ToLower(u.Hostname()), ".")
-	if host == "" {
-		return "", invalid("The URL has no host name.")
-	}
-	if strings.HasPrefix(host, ".") || strings.Contains(host, "..") {
-		return "", invalid("The host name %q has an empty label.", host)
+	if err := checkHost(host); err != nil {
+		return "", err
 	}
 	if net.ParseIP(host) == nil {
 		ascii, err := idna.Lookup.ToASCII(host)
 		if err != nil {
 			return "", invalid("The host name %q is not valid.", host)
 		}
-		host = ascii
+		// The mapping drops characters that host names ignore (U+034F, say), so what is
+		// left must pass the same checks: "http://\u034f" has no host at all.
+		host = strings.TrimRight(ascii, ".")
+		if err := checkHost(host); err != nil {
+			return "", err
+		}
 	}
 	port := u.Port()
 	if (scheme == "http" && port == "80") || (scheme == "https" && port == "443") {

@@ -59,6 +59,9 @@ func TestNormalizeRejects(t *testing.T) {
 		{"https://example.com/%zz", "could not be parsed"},
 		{"httP://..", "no host"},
 		{"https://news..example/", "empty label"},
+		// IDNA drops characters host names ignore; what is left is checked again (fuzz).
+		{"http://\u034f", "no host"},
+		{"https://news.\u034f.example/", "empty label"},
 	} {
 		_, err := Normalize(tt.in)
 		if err == nil {
