@@ -724,9 +724,9 @@ func pipelinePage(id string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
-<title>Harbour authority sets out flood plan %[1]s | The Bench Courier</title>
+<title>%[2]s | %[3]s</title>
 <meta name="description" content="The harbour authority published flood defence plan %[1]s on Thursday.">
-<meta property="og:site_name" content="The Bench Courier">
+<meta property="og:site_name" content="%[3]s">
 <meta property="article:published_time" content="2026-11-26T08:00:00Z">
 <link rel="canonical" href="https://courier.example.org/news/%[1]s">
 <script>window.dataLayer=window.dataLayer||[];function gtag(){dataLayer.push(arguments)}gtag('js',new Date());</script>
@@ -734,26 +734,12 @@ func pipelinePage(id string) string {
 </head><body>
 <header class="site-header"><div class="nav"><a href="/">Home</a><a href="/news">News</a><a href="/sport">Sport</a><a href="/business">Business</a><a href="/opinion">Opinion</a><a href="/culture">Culture</a><a href="/subscribe">Subscribe</a></div></header>
 <div class="layout"><main><article class="story">
-<h1>Harbour authority sets out flood plan %[1]s</h1>
-<p class="byline">By Morgan Tide, coastal affairs correspondent</p>
+<h1>%[2]s</h1>
+<p class="byline">%[4]s</p>
 <time datetime="2026-11-26T08:00:00Z">26 November 2026</time>
-`, id)
-	paras := []string{
-		"The harbour authority on Thursday published flood defence plan %s, a set of measures meant to protect the old town and the container terminal from storm surges that have grown more frequent over the past decade.",
-		"Plan %s proposes raising the sea wall along the eastern quay by eighty centimetres, installing four new pumping stations and replacing the lock gates at the mouth of the inner basin, which date from the nineteen fifties.",
-		"The authority estimates that the work in plan %s will cost one hundred and twenty million euros over six years. About half would come from the national climate adaptation fund, according to documents released with the plan.",
-		"Officials said the measures in plan %s were drawn up after the storm of last February, when water overtopped the quay in three places and flooded more than two hundred homes and shops in the lower streets.",
-		"Shopkeepers in the old town welcomed plan %s but asked for the works to be scheduled outside the summer season. Several said the February flood had cost them weeks of trade and thousands of euros in repairs.",
-		"Environmental groups raised concerns about plan %s and its effect on the salt marsh north of the harbour, where the new pumping stations would discharge. They asked for an independent study before construction begins.",
-		"The port's container operator said it supported plan %s because a single day of closure costs shipping lines and hauliers several million euros. It said it would contribute to the cost of the new lock gates.",
-		"Under plan %s, the first phase would begin next spring with the eastern quay. The lock gates would follow in the third year, when ships can be diverted to the outer terminal for a period of about four months.",
-		"The city council must approve plan %s before the national fund can release money. A vote is expected in January, after a period of public consultation during which residents can comment on the proposals.",
-		"Engineers who reviewed plan %s for the authority said the higher wall would cope with the storms expected by the middle of the century, but that further measures would likely be needed after that.",
-		"Residents can read plan %s at the town hall and at the harbour office, and a public meeting is scheduled for the second week of December in the old fish market hall.",
-		"The authority said it would publish monthly progress reports on plan %s once work starts, including costs and any delays, so that residents and businesses can follow the project.",
-	}
-	for _, p := range paras {
-		fmt.Fprintf(&b, "<p>"+p+"</p>\n", id)
+`, id, llmtest.NewsTitle(id), llmtest.NewsSiteName, llmtest.NewsByline)
+	for _, p := range llmtest.NewsParagraphs(id) {
+		fmt.Fprintf(&b, "<p>%s</p>\n", p)
 	}
 	b.WriteString(`<div class="share"><a href="https://social.example/share">Share</a> <a href="mailto:?subject=story">Email</a></div>
 </article></main>
