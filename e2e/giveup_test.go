@@ -140,7 +140,7 @@ func TestReconcilerGivesUpOnAJobThatStopsItsWorkers(t *testing.T) {
 				deliveries = doomedWorker(t, s, queue.Summarise, func(ctx context.Context, j queue.Job) {
 					// The lease a real worker takes, for as long as it would hold it
 					// without renewing it.
-					if _, _, _, err := s.db.TakeLease(ctx, j.ArticleID, j.Attempt, "doomed", giveUpAckWait); err != nil && ctx.Err() == nil {
+					if _, _, _, err := s.db.ClaimSummary(ctx, j.ArticleID, j.Attempt, "doomed", giveUpAckWait, ""); err != nil && ctx.Err() == nil {
 						t.Errorf("take lease: %v", err)
 					}
 				})

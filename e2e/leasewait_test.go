@@ -14,7 +14,7 @@ import (
 func TestDeliveryWaitsForADeadWorkersLease(t *testing.T) {
 	s := newStack(t, stackOptions{ackWait: 10 * time.Second, maxDeliver: 1})
 	id := s.summarising("leased")
-	if _, lease, _, err := s.db.TakeLease(t.Context(), id, 1, "dead-worker", 1500*time.Millisecond); err != nil || lease != store.LeaseTaken {
+	if _, lease, _, err := s.db.ClaimSummary(t.Context(), id, 1, "dead-worker", 1500*time.Millisecond, ""); err != nil || lease != store.LeaseTaken {
 		t.Fatalf("take the dead worker's lease: %v %v", lease, err)
 	}
 	start := time.Now()

@@ -137,7 +137,7 @@ func (db *DB) Fail(ctx context.Context, id string, attempt int, reason string) (
 	return tag.RowsAffected() > 0, nil
 }
 
-// Lease is the outcome of [DB.TakeLease].
+// Lease is the outcome of [DB.ClaimSummary].
 type Lease int
 
 // Lease outcomes.
@@ -146,14 +146,6 @@ const (
 	LeaseTaken              // the caller holds the lease and may spend money on the LLM
 	LeaseBusy               // another live worker holds it
 )
-
-// TakeLease claims the right to summarise an article for ttl. A summarise message redelivered
-// while another worker is still on the job (JetStream accepts late acks) finds LeaseBusy
-// instead of paying for a second generation.
-func (db *DB) TakeLease(ctx context.Context, id string, attempt int, owner string, ttl time.Duration) (Article, Lease, time.Duration, error) {
-	c, lease, wait, err := db.ClaimSummary(ctx, id, attempt, owner, ttl, "")
-	return c.Article, lease, wait, err
-}
 
 // Claim is what a summarise job starts from: the article, under the caller's lease.
 type Claim struct {
@@ -168,9 +160,11 @@ type Claim struct {
 	ReuseVersion int
 }
 
-// ClaimSummary takes the lease as [DB.TakeLease] does and, in the same statement, looks
-// for a generation to reuse: a summarise job needs both, and one round trip instead of
-// two is a tenth of the pipeline's Postgres work per article.
+// ClaimSummary claims the right to summarise an article for ttl (the lease) and, in the
+// same statement, looks for a generation to reuse: a summarise job needs both, and one
+// round trip instead of two is a tenth of the pipeline's Postgres work per article. A
+// summarise message redelivered while another worker is still on the job (JetStream
+// accepts late acks) finds LeaseBusy instead of paying for a second generation.
 func (db *DB) ClaimSummary(ctx context.Context, id string, attempt int, owner string, ttl time.Duration, genKeyPrefix string) (Claim, Lease, time.Duration, error) {
 	var c Claim
 	var reuse *string

@@ -215,8 +215,8 @@ func TestPipelineTransitions(t *testing.T) {
 	})
 
 	t.Run("SaveGenerated", func(t *testing.T) {
-		if _, lease, _, err := db.TakeLease(ctx, id, 1, "w1", time.Minute); err != nil || lease != LeaseTaken {
-			t.Fatalf("TakeLease = %v, %v", lease, err)
+		if _, lease, _, err := db.ClaimSummary(ctx, id, 1, "w1", time.Minute, ""); err != nil || lease != LeaseTaken {
+			t.Fatalf("ClaimSummary = %v, %v", lease, err)
 		}
 		mustExec(t, db, `UPDATE articles SET error = 'old error', instructions = 'shorter' WHERE id = $1`, id)
 		version, ok, err := db.SaveGenerated(ctx, 1, testDraft(id, "llm", "model-x"))

@@ -80,7 +80,7 @@ func TestRepublishCounting(t *testing.T) {
 		age(a.ID)
 		mustExec(t, db, `UPDATE articles SET republished_job = '1:summarising', republished_count = 5 WHERE id = $1`, a.ID)
 		// A slow call: its lease was renewed a moment ago.
-		if _, lease, _, err := db.TakeLease(ctx, a.ID, 1, "worker-1", time.Minute); err != nil || lease != LeaseTaken {
+		if _, lease, _, err := db.ClaimSummary(ctx, a.ID, 1, "worker-1", time.Minute, ""); err != nil || lease != LeaseTaken {
 			t.Fatal(lease, err)
 		}
 		if j, _ := unpublishedJob(t, db, a.ID, quiet); j.Stopped || j.Republished != 5 {
@@ -117,7 +117,7 @@ func TestRepublishCounting(t *testing.T) {
 		if ok, err := db.SaveExtract(ctx, id, 1, testExtracted); err != nil || !ok {
 			t.Fatal(ok, err)
 		}
-		if _, lease, _, err := db.TakeLease(ctx, id, 1, "worker-1", time.Second); err != nil || lease != LeaseTaken {
+		if _, lease, _, err := db.ClaimSummary(ctx, id, 1, "worker-1", time.Second, ""); err != nil || lease != LeaseTaken {
 			t.Fatal(lease, err)
 		}
 		age(id)
