@@ -301,9 +301,6 @@ func samePtrTime(a, b *time.Time) bool {
 // added, replaced by a newly approved version, or gone.
 func (c *portalCache) apply(ctx context.Context, ids map[string]bool) error {
 	c.applied.Add(1)
-	if ids["*"] {
-		return c.reload(ctx)
-	}
 	list := make([]string, 0, len(ids))
 	for id := range ids {
 		list = append(list, id)
